@@ -1,0 +1,1 @@
+"""Calendars: iCalendar read/write, CalDAV and iCal-URL clients, sync of remote agendas into busy time."""
