@@ -1,0 +1,1 @@
+"""Scheduling: opening hours, availability, holds, appointments, write-back and ICS feeds."""
