@@ -1,0 +1,68 @@
+"""The ASGI application: routers, error rendering, middleware, start-up checks."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel
+
+from app import worker
+from app.audit.router import router as audit_router
+from app.auth.router import router as auth_router
+from app.core.config import get_settings
+from app.core.errors import install_handlers
+from app.core.middleware import RequestGuard
+from app.practices.router import router as practices_router
+
+log = logging.getLogger("permanence")
+WEB_DIR = Path(__file__).parent / "web"
+
+
+class Health(BaseModel):
+    status: str
+
+
+def startup_checks() -> None:
+    """Refuse to start on a broken configuration; each domain adds its own check here."""
+    get_settings()
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    startup_checks()
+    runner = worker.start_in_background() if get_settings().run_worker_in_process else None
+    try:
+        yield
+    finally:
+        if runner is not None:
+            runner.stop()
+
+
+def create_app() -> FastAPI:
+    settings = get_settings()
+    app = FastAPI(
+        title="Permanence",
+        version="0.1.0",
+        lifespan=lifespan,
+        description="Medical telesecretariat platform: triage, booking, encrypted records.",
+    )
+    install_handlers(app)
+    app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes)
+
+    @app.get("/health", response_model=Health, tags=["health"])
+    def health() -> Health:
+        return Health(status="ok")
+
+    for router in (auth_router, practices_router, audit_router):
+        app.include_router(router)
+    if (WEB_DIR / "index.html").exists():
+        app.mount("/console", StaticFiles(directory=WEB_DIR, html=True), name="console")
+    return app
+
+
+app = create_app()

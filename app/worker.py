@@ -1,0 +1,84 @@
+"""The outbox worker: claims due jobs and performs each in a unit of work of its own.
+
+Run as `permanence worker` (any number of processes), or in-process in the embedded mode.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import threading
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from app.core import outbox
+from app.core.db import get_engine
+
+log = logging.getLogger("permanence.worker")
+
+# Modules whose import registers outbox handlers (one line per domain that enqueues jobs).
+HANDLER_MODULES: list[str] = []
+
+
+def load_handlers() -> None:
+    for name in HANDLER_MODULES:
+        importlib.import_module(name)
+
+
+def run_once(engine: Engine | None = None, limit: int = 20) -> dict[str, int]:
+    """Claim and perform up to `limit` due jobs; returns how many ended in each status."""
+    engine = engine or get_engine()
+    with Session(engine, expire_on_commit=False) as session:
+        ids = outbox.claim(session, limit)
+        session.commit()
+    counts: dict[str, int] = {}
+    for job_id in ids:
+        with Session(engine, expire_on_commit=False) as session:
+            status = outbox.perform(session, job_id)
+            session.commit()
+        counts[status] = counts.get(status, 0) + 1
+    return counts
+
+
+@dataclass
+class BackgroundWorker:
+    interval: float = 1.0
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _thread: threading.Thread | None = None
+
+    def start(self) -> BackgroundWorker:
+        load_handlers()
+        self._thread = threading.Thread(target=self._run, name="outbox-worker", daemon=True)
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                done = run_once()
+            except Exception:
+                log.exception("outbox worker iteration failed")
+                done = {}
+            if not done:
+                self._stop.wait(self.interval)
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+
+
+def start_in_background(interval: float = 1.0) -> BackgroundWorker:
+    return BackgroundWorker(interval=interval).start()
+
+
+def run_forever(interval: float = 1.0) -> None:
+    load_handlers()
+    stop = threading.Event()
+    log.info("worker started")
+    while True:
+        done = run_once()
+        if not done:
+            stop.wait(interval)
