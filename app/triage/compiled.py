@@ -54,6 +54,7 @@ class CompiledProtocol:
     context_findings: Mapping[str, Finding]
     asked: frozenset[str]
     askable: frozenset[str]
+    global_outcomes: Mapping[Level, Outcome] = field(default_factory=dict)
     instructions: Mapping[Level, tuple[str, ...]] = field(default_factory=dict)
 
     @property
@@ -125,6 +126,7 @@ def compile_protocol(rules: RuleSet, protocol_id: str) -> CompiledProtocol:
         context_findings=MappingProxyType(context),
         asked=asked,
         askable=asked | frozenset(global_findings) | modifier_facts,
+        global_outcomes=MappingProxyType({Level[k]: v for k, v in glob.outcomes.items()}),
     )
 
 

@@ -209,7 +209,8 @@ def assess(cp: CompiledProtocol, answers: Iterable[tuple[str, Answer]], ctx: Pat
     eff = resolve(cp, answers, ctx)
     lower, _, _ = _evaluate(cp, eff, upper=False)
     level, fired, mods = _evaluate(cp, eff, upper=True)
-    call = next((r.call for r in fired if r.level == Level.emergency and r.call), None)
+    first_emergency = next((r for r in fired if r.level == Level.emergency), None)
+    call = first_emergency.call if first_emergency else None
     if level == Level.emergency and call is None:
         call = "15"  # defensive: lint requires a number on every emergency rule
     path = tuple(
@@ -217,14 +218,18 @@ def assess(cp: CompiledProtocol, answers: Iterable[tuple[str, Answer]], ctx: Pat
         for r in fired
         if r.level > cp.default
     )
-    open_questions: list[str] = []
-    probe = dict(eff)
-    while (q := next_question(cp, probe)) is not None:
-        open_questions.append(q.finding)
-        probe[q.finding] = Answer.unknown
+    lower_base = _base(cp, eff, upper=False)
+    open_questions = [
+        q.finding
+        for q in cp.questions
+        if lower < level and q.finding not in eff and _relevant(cp, q.finding, eff, lower_base, lower)
+    ]
     open_red = [q.finding for q in cp.questions if q.red_flag and q.finding not in eff]
     open_red += [c for c in cp.global_findings if c not in eff and c not in open_red]
     outcome = cp.outcomes.get(level)
+    if first_emergency is not None and first_emergency.source == "global":
+        # A global red flag speaks with the global script: the protocol's one is about its own complaint.
+        outcome = cp.global_outcomes.get(level, outcome)
     if outcome is not None and call is not None:
         outcome = Outcome(
             say=outcome.say.replace("{call}", call),

@@ -81,7 +81,7 @@ def _lint_modifiers(rules: RuleSet) -> list[Problem]:
 
 def _reachable_levels(rules: RuleSet, proto: Protocol) -> set[Level]:
     levels = {Level[proto.default_level]} | {Level[r.level] for r in proto.rules}
-    levels |= {Level[r.level] for r in rules.global_rules.rules}
+    # Global rules speak with the global scripts, so they do not make a protocol script reachable.
     for mod in rules.modifiers.modifiers:
         if mod.protocols is not None and proto.id not in mod.protocols:
             continue
@@ -115,12 +115,10 @@ def _lint_protocol(rules: RuleSet, proto: Protocol, vocab_targets: set[str]) -> 
         unasked = [c for c in rule.all if c not in asked and c not in global_codes and c not in derived]
         if unasked:
             msgs.append(f"rule {rule.id!r} uses findings the protocol never asks: {', '.join(unasked)}")
-        if Level[rule.level] <= default:
-            msgs.append(
-                f"rule {rule.id!r} ({rule.level}) can never change the default ({proto.default_level})"
-            )
+        if Level[rule.level] < default:
+            msgs.append(f"rule {rule.id!r} ({rule.level}) is below the default level ({proto.default_level})")
     mod_codes = {m.finding for m in rules.modifiers.modifiers}
-    counted = {c for r in proto.rules if Level[r.level] > default for c in r.all} | global_codes | mod_codes
+    counted = {c for r in proto.rules for c in r.all} | global_codes | mod_codes
     for q in proto.questions:
         if q.finding not in counted and not q.informational:
             msgs.append(f"question {q.finding!r} can never change the disposition (mark it informational?)")
@@ -131,6 +129,10 @@ def _lint_protocol(rules: RuleSet, proto: Protocol, vocab_targets: set[str]) -> 
     for level in sorted(used):
         if level.name not in proto.outcomes:
             msgs.append(f"no outcome script for level {level.name!r}")
+    calls = {r.call for r in proto.rules if r.level == "emergency"}
+    em = proto.outcomes.get("emergency")
+    if len(calls) > 1 and em is not None and "{call}" not in em.say:
+        msgs.append("emergency rules name different numbers: the emergency script must use {call}")
     reachable = _reachable_levels(rules, proto)
     for name, outcome in proto.outcomes.items():
         if Level[name] not in reachable:
