@@ -17,6 +17,8 @@ from app.auth.router import router as auth_router
 from app.core.config import get_settings
 from app.core.errors import install_handlers
 from app.core.middleware import RequestGuard
+from app.crypto import service as crypto_service
+from app.patients.router import router as patients_router
 from app.practices.router import router as practices_router
 
 log = logging.getLogger("permanence")
@@ -30,6 +32,7 @@ class Health(BaseModel):
 def startup_checks() -> None:
     """Refuse to start on a broken configuration; each domain adds its own check here."""
     get_settings()
+    crypto_service.startup_check()
 
 
 @asynccontextmanager
@@ -58,7 +61,7 @@ def create_app() -> FastAPI:
     def health() -> Health:
         return Health(status="ok")
 
-    for router in (auth_router, practices_router, audit_router):
+    for router in (auth_router, practices_router, audit_router, patients_router):
         app.include_router(router)
     if (WEB_DIR / "index.html").exists():
         app.mount("/console", StaticFiles(directory=WEB_DIR, html=True), name="console")

@@ -3,6 +3,8 @@
 from app.audit import models as audit_models
 from app.auth import models as auth_models
 from app.core import outbox
+from app.crypto import models as crypto_models
+from app.patients import models as patients_models
 from app.practices import models as practices_models
 
-__all__ = ["audit_models", "auth_models", "outbox", "practices_models"]
+__all__ = ["audit_models", "auth_models", "crypto_models", "outbox", "patients_models", "practices_models"]

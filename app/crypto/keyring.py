@@ -33,14 +33,14 @@ class WrappedKey:
     retired: bool = False
 
 
-def _wrap_context(practice_id: UUID, purpose: Purpose, version: int) -> bytes:
+def wrap_context(practice_id: UUID, purpose: Purpose, version: int) -> bytes:
     return f"practice={practice_id}|purpose={purpose}|version={version}".encode()
 
 
 def new_wrapped_key(provider: KeyProvider, practice_id: UUID, purpose: Purpose, version: int) -> WrappedKey:
     """Generate a random 256-bit key and return it wrapped under the newest master version."""
     material = os.urandom(KEY_BYTES)
-    wrapped = provider.wrap(material, _wrap_context(practice_id, purpose, version))
+    wrapped = provider.wrap(material, wrap_context(practice_id, purpose, version))
     return WrappedKey(practice_id, purpose, version, wrapped)
 
 
@@ -54,7 +54,7 @@ def new_practice_keys(provider: KeyProvider, practice_id: UUID) -> list[WrappedK
 
 def rewrap(provider: KeyProvider, record: WrappedKey) -> WrappedKey:
     """Same key, wrapped again under the newest master version (master-key rotation)."""
-    context = _wrap_context(record.practice_id, record.purpose, record.version)
+    context = wrap_context(record.practice_id, record.purpose, record.version)
     material = provider.unwrap(record.wrapped, context)
     return replace(record, wrapped=provider.wrap(material, context))
 
@@ -110,7 +110,7 @@ def open_keyring(provider: KeyProvider, practice_id: UUID, records: Iterable[Wra
     for record in records:
         if record.practice_id != practice_id or record.retired:
             continue
-        material = provider.unwrap(record.wrapped, _wrap_context(practice_id, record.purpose, record.version))
+        material = provider.unwrap(record.wrapped, wrap_context(practice_id, record.purpose, record.version))
         if record.purpose == "data":
             data[record.version] = DataKey(record.version, material)
         elif record.version > index_version:
