@@ -65,6 +65,7 @@ def app(db: Session):  # type: ignore[no-untyped-def]
     from app.main import app as fastapi_app
 
     def test_unit_of_work() -> Iterator[Session]:
+        db.commit()  # keep what the test built so far (a savepoint) if the request rolls back
         yield from scope(db)
 
     fastapi_app.dependency_overrides[unit_of_work] = test_unit_of_work

@@ -62,7 +62,7 @@ def upgrade() -> None:
         batch_op.create_index('ix_audit_event_chain_at', ['chain', 'at'], unique=False)
 
     op.create_table('login_throttle',
-    sa.Column('key', sa.String(length=64), nullable=False),
+    sa.Column('key', sa.String(length=80), nullable=False),
     sa.Column('failures', sa.Integer(), nullable=False),
     sa.Column('window_start', sa.DateTime(timezone=True), nullable=False),
     sa.Column('locked_until', sa.DateTime(timezone=True), nullable=True),

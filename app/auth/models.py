@@ -70,7 +70,7 @@ class LoginThrottle(SQLModel, table=True):
 
     __tablename__ = "login_throttle"
 
-    key: str = Field(primary_key=True, max_length=64)
+    key: str = Field(primary_key=True, max_length=80)
     failures: int = 0
     window_start: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     locked_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
