@@ -45,8 +45,9 @@ class RuleHit:
     rule_id: str
     source: str
     level: Level
-    findings: tuple[tuple[str, Answer], ...]
+    findings: tuple[tuple[str, Answer | None], ...]  # None: not answered yet (counted as unknown)
     why: str
+    confirmed: bool  # every finding answered; False only while questions that matter are still open
 
 
 @dataclass(frozen=True)
@@ -213,10 +214,11 @@ def assess(cp: CompiledProtocol, answers: Iterable[tuple[str, Answer]], ctx: Pat
     call = first_emergency.call if first_emergency else None
     if level == Level.emergency and call is None:
         call = "15"  # defensive: lint requires a number on every emergency rule
+    confirmed = {r.id for r in cp.rules if _fires(r, eff, cp.asked, upper=False)}
     path = tuple(
-        RuleHit(r.id, r.source, r.level, tuple((c, eff.get(c, Answer.unknown)) for c in r.findings), r.why)
+        RuleHit(r.id, r.source, r.level, tuple((c, eff.get(c)) for c in r.findings), r.why, r.id in confirmed)
         for r in fired
-        if r.level > cp.default
+        if r.level > cp.default and (r.id in confirmed or r.level > lower)
     )
     lower_base = _base(cp, eff, upper=False)
     open_questions = [
