@@ -1,0 +1,132 @@
+"""The world the authorization matrix walks: a home practice the actors belong to and a foreign one.
+
+Each domain that adds a route teaches this file how to build a *foreign* object for each new path
+parameter (FOREIGN_IDS), an example body for each new write route (BODIES) and required query values
+(QUERIES). The matrix fails until it knows them, so no route escapes the check.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from app.practices.models import Practice
+from tests.factories import Factory
+
+MARKER = "Zorglub"  # appears in every foreign object's text; must never appear in an answer to an outsider
+
+
+@dataclass
+class World:
+    make: Factory
+    home: Practice
+    foreign: Practice
+    cache: dict[str, str] = field(default_factory=dict)
+
+    def foreign_id(self, param: str) -> str:
+        if param not in self.cache:
+            self.cache[param] = FOREIGN_IDS[param](self)
+        return self.cache[param]
+
+
+def build(make: Factory) -> World:
+    home = make.practice("Cabinet Maison")
+    foreign = make.practice(f"Cabinet {MARKER}")
+    make.sheet(foreign, greeting=f"Bonjour {MARKER}")
+    make.practitioner(foreign, name=f"Dr {MARKER}")
+    make.motif(foreign, code="consultation")
+    return World(make=make, home=home, foreign=foreign)
+
+
+def _user_in_foreign(w: World) -> str:
+    user, _ = w.make.user("agent", [w.foreign])
+    return str(user.id)
+
+
+def _api_key_of_foreign(w: World) -> str:
+    from app.auth import service
+
+    key, _ = service.create_api_key(
+        w.make.db, client=f"client {MARKER}", scopes=["practices:read"], practice_ids=[w.foreign.id]
+    )
+    return str(key.id)
+
+
+# Path parameter name → a function creating an object of the FOREIGN practice and returning its id.
+FOREIGN_IDS: dict[str, Callable[[World], str]] = {
+    "practice_id": lambda w: str(w.foreign.id),
+    "practitioner_id": lambda w: str(w.make.practitioner(w.foreign, name=f"Dr {MARKER} bis").id),
+    "motif_id": lambda w: str(w.make.motif(w.foreign, code="motif_matrix").id),
+    "user_id": _user_in_foreign,
+    "api_key_id": _api_key_of_foreign,
+    "patient_id": lambda w: _patient_of_foreign(w),
+}
+
+# (method, path template) → example body naming foreign objects wherever an id can be given.
+BODIES: dict[tuple[str, str], Callable[[World], dict[str, Any]]] = {
+    ("POST", "/api/v1/auth/login"): lambda w: {"email": "nobody@example.org", "password": "x"},
+    ("POST", "/api/v1/practices"): lambda w: {"name": "Nouveau", "specialties": ["kine"]},
+    ("PATCH", "/api/v1/practices/{practice_id}"): lambda w: {"name": "Renommé"},
+    ("POST", "/api/v1/practices/{practice_id}/instructions"): lambda w: {
+        "greeting": "Bonjour",
+        "urgent_calls": "15",
+    },
+    ("POST", "/api/v1/practices/{practice_id}/practitioners"): lambda w: {
+        "display_name": "Dr X",
+        "specialty": "generaliste",
+    },
+    ("PATCH", "/api/v1/practitioners/{practitioner_id}"): lambda w: {"display_name": "Dr Y"},
+    ("POST", "/api/v1/practices/{practice_id}/motifs"): lambda w: {"code": "nouveau", "label": "Nouveau"},
+    ("PATCH", "/api/v1/motifs/{motif_id}"): lambda w: {"duration_minutes": 30},
+    ("POST", "/api/v1/users"): lambda w: {
+        "email": "x@example.org",
+        "display_name": "X",
+        "role": "agent",
+        "password": "long enough pw",
+        "practice_ids": [str(w.foreign.id)],
+    },
+    ("PUT", "/api/v1/users/{user_id}/practices"): lambda w: {"practice_ids": [str(w.foreign.id)]},
+    ("POST", "/api/v1/api-keys"): lambda w: {
+        "client": "x",
+        "scopes": ["practices:read"],
+        "practice_ids": [str(w.foreign.id)],
+    },
+    ("POST", "/api/v1/practices/{practice_id}/patients"): lambda w: {
+        "surname": "Nouveau",
+        "phones": ["0612345678"],
+    },
+    ("POST", "/api/v1/practices/{practice_id}/patients/search"): lambda w: {"surname": MARKER},
+    ("PATCH", "/api/v1/patients/{patient_id}"): lambda w: {"notes": "modifié"},
+}
+
+# (method, path template) → query parameters; foreign values where the query names an object.
+QUERIES: dict[tuple[str, str], Callable[[World], dict[str, str]]] = {
+    ("GET", "/api/v1/practices/route"): lambda w: {"called_number": _foreign_number(w)},
+}
+
+# Bodies or queries that name a foreign object: an outsider must get 403/404, never a success.
+FOREIGN_INPUT: set[tuple[str, str]] = {
+    ("POST", "/api/v1/users"),
+    ("POST", "/api/v1/api-keys"),
+    ("GET", "/api/v1/practices/route"),
+}
+
+# Routes whose credential is not the actor (e.g. secret feed tokens) with the reason; checked elsewhere.
+NOT_ACTOR_AUTHORIZED: dict[str, str] = {}
+
+
+def _foreign_number(w: World) -> str:
+    from app.practices import service
+
+    return service.numbers_of(w.make.db, w.foreign.id)[0].number
+
+
+def _patient_of_foreign(w: World) -> str:
+    from app.patients import service
+    from app.patients.schemas import PatientCreate
+    from tests.factories import ADMIN
+
+    body = PatientCreate(surname=MARKER, phones=["0611223344"])
+    patient, _, _ = service.create(w.make.db, ADMIN, w.foreign.id, body)
+    return str(patient.id)
