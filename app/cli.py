@@ -10,6 +10,8 @@ import typer
 from alembic.config import Config
 from sqlmodel import Session
 
+from app.patients import cli as patients_cli
+
 app = typer.Typer(
     help="Permanence — medical telesecretariat platform.",
     no_args_is_help=True,
@@ -132,6 +134,9 @@ def audit_verify() -> None:
         raise typer.Exit(1)
     typer.echo("audit chains verified: intact")
 
+
+app.command("rotate-keys")(patients_cli.rotate_keys)
+app.command("purge-patients")(patients_cli.purge_patients)
 
 if __name__ == "__main__":
     app()

@@ -32,6 +32,8 @@ ENCRYPTED_FIELDS: dict[str, tuple[str, ...]] = {
         "email",
         "notes",
     ),
+    "agenda_source": ("url", "credential"),  # private iCal link and CalDAV password (app/calendars)
+    "triage_session": ("context", "answers", "rule_path"),  # app/triage: patient context and answers
 }
 
 

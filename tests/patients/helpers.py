@@ -16,7 +16,9 @@ def create(client: TestClient, headers: dict[str, str], practice_id: object, **f
     return response.json()
 
 
-def search(client: TestClient, headers: dict[str, str], practice_id: object, **terms: Any) -> list[dict[str, Any]]:
+def search(
+    client: TestClient, headers: dict[str, str], practice_id: object, **terms: Any
+) -> list[dict[str, Any]]:
     response = client.post(f"{BASE}/practices/{practice_id}/patients/search", json=terms, headers=headers)
     assert response.status_code == 200, response.text
     return response.json()["items"]

@@ -27,16 +27,28 @@ def _events(db: Session, action: str) -> list[AuditEvent]:
 
 
 def test_create_read_and_audit(client, db, practice, agent) -> None:
-    created = create(client, agent, practice.id, surname="Lefèvre", given_names="Marie Anne",
-                     birth_date="1984-03-12", sex="F", phones=["06 12 34 56 78", "+33 1 42 34 56 78"],
-                     email="Marie.Lefevre@Example.fr", notes="Préfère être appelée le matin")
+    created = create(
+        client,
+        agent,
+        practice.id,
+        surname="Lefèvre",
+        given_names="Marie Anne",
+        birth_date="1984-03-12",
+        sex="F",
+        phones=["06 12 34 56 78", "+33 1 42 34 56 78"],
+        email="Marie.Lefevre@Example.fr",
+        notes="Préfère être appelée le matin",
+    )
     patient = created["patient"]
     assert created["duplicates"] == []
     assert patient["phones"] == ["+33612345678", "+33142345678"]
     assert patient["email"] == "marie.lefevre@example.fr"
     response = client.get(f"{BASE}/patients/{patient['id']}", headers=agent)
     assert response.status_code == 200
-    assert response.json()["surname"] == "Lefèvre" and response.json()["notes"] == "Préfère être appelée le matin"
+    assert (
+        response.json()["surname"] == "Lefèvre"
+        and response.json()["notes"] == "Préfère être appelée le matin"
+    )
     assert response.headers["etag"] == '"1"'
     for action in ("patient.create", "patient.read"):
         events = _events(db, action)
@@ -45,8 +57,9 @@ def test_create_read_and_audit(client, db, practice, agent) -> None:
 
 
 def test_duplicate_warning_on_same_phone_or_surname_and_birth_date(client, practice, agent) -> None:
-    first = create(client, agent, practice.id, surname="Martin", birth_date="1950-01-02",
-                   phones=["0612345678"])["patient"]
+    first = create(
+        client, agent, practice.id, surname="Martin", birth_date="1950-01-02", phones=["0612345678"]
+    )["patient"]
     by_phone = create(client, agent, practice.id, surname="Bernard", phones=["+33 6 12 34 56 78"])
     assert by_phone["duplicates"] == [{"patient_id": first["id"], "matched_on": ["phone"]}]
     by_name = create(client, agent, practice.id, surname="MARTIN", birth_date="1950-01-02")
@@ -56,8 +69,15 @@ def test_duplicate_warning_on_same_phone_or_surname_and_birth_date(client, pract
 
 
 def test_search_by_phone_surname_and_birth_date(client, practice, agent) -> None:
-    a = create(client, agent, practice.id, surname="de La Fontaine", birth_surname="Éluard",
-               birth_date="1990-05-06", phones=["06 11 22 33 44"])["patient"]
+    a = create(
+        client,
+        agent,
+        practice.id,
+        surname="de La Fontaine",
+        birth_surname="Éluard",
+        birth_date="1990-05-06",
+        phones=["06 11 22 33 44"],
+    )["patient"]
     b = create(client, agent, practice.id, surname="Delafontaine", birth_date="1990-05-06")["patient"]
 
     def ids(**terms: object) -> list[str]:
@@ -78,10 +98,18 @@ def test_foreign_practice_answers_404_everywhere(client, make, practice, agent) 
     other = make.practice()
     foreign = create(client, make.headers("agent", [other]), other.id, surname="Secret")["patient"]
     assert client.get(f"{BASE}/patients/{foreign['id']}", headers=agent).status_code == 404
-    assert client.patch(f"{BASE}/patients/{foreign['id']}", json={"notes": "x"}, headers=agent).status_code == 404
+    assert (
+        client.patch(f"{BASE}/patients/{foreign['id']}", json={"notes": "x"}, headers=agent).status_code
+        == 404
+    )
     assert client.get(f"{BASE}/patients/{foreign['id']}/export", headers=agent).status_code == 404
-    assert client.post(f"{BASE}/practices/{other.id}/patients", json={"surname": "X"}, headers=agent).status_code == 404
-    response = client.post(f"{BASE}/practices/{other.id}/patients/search", json={"surname": "Secret"}, headers=agent)
+    assert (
+        client.post(f"{BASE}/practices/{other.id}/patients", json={"surname": "X"}, headers=agent).status_code
+        == 404
+    )
+    response = client.post(
+        f"{BASE}/practices/{other.id}/patients/search", json={"surname": "Secret"}, headers=agent
+    )
     assert response.status_code == 404
     # The same search in the agent's own practice finds nothing of the other practice.
     assert search(client, agent, practice.id, surname="Secret") == []
@@ -92,7 +120,9 @@ def test_update_with_etag(client, practice, agent) -> None:
     url = f"{BASE}/patients/{patient['id']}"
     stale = client.patch(url, json={"notes": "rappeler"}, headers={**agent, "If-Match": '"7"'})
     assert stale.status_code == 412 and stale.headers["content-type"].startswith("application/problem+json")
-    ok = client.patch(url, json={"notes": "rappeler", "phones": ["0698765432"]}, headers={**agent, "If-Match": '"1"'})
+    ok = client.patch(
+        url, json={"notes": "rappeler", "phones": ["0698765432"]}, headers={**agent, "If-Match": '"1"'}
+    )
     assert ok.status_code == 200, ok.text
     assert ok.json()["revision"] == 2 and ok.json()["phones"] == ["+33698765432"]
     assert ok.headers["etag"] == '"2"'
@@ -126,15 +156,24 @@ def test_bad_input_is_a_422_problem_without_the_value(client, practice, agent, b
             assert value not in response.text
 
 
-@pytest.mark.parametrize("terms", [{}, {"phone": "12"}, {"birth_date": "2999-01-01"}, {"surname": "1"}, {"limit": 0}])
+@pytest.mark.parametrize(
+    "terms", [{}, {"phone": "12"}, {"birth_date": "2999-01-01"}, {"surname": "1"}, {"limit": 0}]
+)
 def test_bad_search_is_422(client, practice, agent, terms) -> None:
     response = client.post(f"{BASE}/practices/{practice.id}/patients/search", json=terms, headers=agent)
     assert response.status_code == 422
 
 
 def test_export_and_erase(client, db, make, practice, agent) -> None:
-    patient = create(client, agent, practice.id, surname="Moreau", birth_date="1970-07-07",
-                     phones=["0611111111"], notes="allergie pénicilline")["patient"]
+    patient = create(
+        client,
+        agent,
+        practice.id,
+        surname="Moreau",
+        birth_date="1970-07-07",
+        phones=["0611111111"],
+        notes="allergie pénicilline",
+    )["patient"]
     export = client.get(f"{BASE}/patients/{patient['id']}/export", headers=agent)
     assert export.status_code == 200 and export.headers["cache-control"] == "no-store"
     assert export.json()["format"] == "permanence.patient.v1"
@@ -145,12 +184,17 @@ def test_export_and_erase(client, db, make, practice, agent) -> None:
     assert client.delete(url, headers=supervisor).status_code == 204
     assert client.get(url, headers=agent).status_code == 410
     assert search(client, agent, practice.id, phone="0611111111") == []
-    assert list(db.exec(select(PatientIndex).where(col(PatientIndex.patient_id) == uuid.UUID(patient["id"])))) == []
+    assert (
+        list(db.exec(select(PatientIndex).where(col(PatientIndex.patient_id) == uuid.UUID(patient["id"]))))
+        == []
+    )
     erased = _events(db, "patient.erase")
     assert [e.resource_id for e in erased] == [patient["id"]]
 
 
 def test_agents_without_patient_rights_are_refused(client, make, practice) -> None:
     patient_reader = make.headers("practitioner", [practice])
-    response = client.post(f"{BASE}/practices/{practice.id}/patients", json={"surname": "X"}, headers=patient_reader)
+    response = client.post(
+        f"{BASE}/practices/{practice.id}/patients", json={"surname": "X"}, headers=patient_reader
+    )
     assert response.status_code == 403
