@@ -38,6 +38,17 @@ CANDIDATE_LIMIT = 500  # index hits examined per search (true matches + truncati
 
 
 @dataclass(frozen=True)
+class SystemActor:
+    """The retention purge acts on its own, not for a user."""
+
+    kind: str = "system"
+    id: uuid.UUID | None = None
+
+
+SYSTEM = SystemActor()
+
+
+@dataclass(frozen=True)
 class Opened:
     """A patient row and its decrypted content (None when the record failed its integrity check)."""
 
@@ -46,7 +57,11 @@ class Opened:
 
 
 def _event(
-    session: Session, actor: Actor | None, action: str, patient: Patient, outcome: str = "success"
+    session: Session,
+    actor: Actor | SystemActor | None,
+    action: str,
+    patient: Patient,
+    outcome: str = "success",
 ) -> None:
     audit.record(
         session,
@@ -258,7 +273,9 @@ def search(
     return hits[: body.limit], truncated
 
 
-def erase(session: Session, actor: Actor | None, patient: Patient, action: str = "patient.erase") -> None:
+def erase(
+    session: Session, actor: Actor | SystemActor | None, patient: Patient, action: str = "patient.erase"
+) -> None:
     """Remove every encrypted field and index entry; the row stays as a tombstone (id only)."""
     records.erase(patient)
     patient.erased_at = patient.updated_at = utcnow()
@@ -289,5 +306,5 @@ def purge_inactive(
     cutoff = (now or utcnow()) - retention
     stale = repository.inactive_since(session, cutoff, batch)
     for patient in stale:
-        erase(session, None, patient, action="patient.purge")
+        erase(session, SYSTEM, patient, action="patient.purge")
     return len(stale)

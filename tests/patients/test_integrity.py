@@ -83,7 +83,7 @@ def test_ciphertext_moved_to_another_column_fails(client, db, setup) -> None:
 
 
 def test_ciphertext_moved_to_another_practice_fails(client, db, make, setup) -> None:
-    practice, agent, a, _ = setup
+    _practice, _agent, a, _ = setup
     other = make.practice()
     other_agent = make.headers("agent", [other])
     victim = uuid.UUID(create(client, other_agent, other.id, surname="Petit")["patient"]["id"])
@@ -93,7 +93,7 @@ def test_ciphertext_moved_to_another_practice_fails(client, db, make, setup) -> 
 
 def test_a_clear_value_cannot_be_written_by_accident(db, make) -> None:
     practice = make.practice()
-    with pytest.raises(StatementError, match="patient.surname is encrypted"):
+    with pytest.raises(StatementError, match=r"patient\.surname is encrypted"):
         patient = Patient(practice_id=practice.id)
         patient.surname = "Dupont"  # type: ignore[assignment]
         db.add(patient)
@@ -103,7 +103,7 @@ def test_a_clear_value_cannot_be_written_by_accident(db, make) -> None:
 
 def test_a_ciphertext_of_another_column_cannot_be_assigned(db, make) -> None:
     practice = make.practice()
-    with pytest.raises(StatementError, match="assigned to patient.notes"):
+    with pytest.raises(StatementError, match=r"assigned to patient\.notes"):
         patient = Patient(practice_id=practice.id, notes=Sealed("pe1.k1.AAAA", "patient", "surname"))
         db.add(patient)
         db.flush()

@@ -125,7 +125,7 @@ def test_two_rotations_in_a_row(client, db: Session, world) -> None:
 
 
 def test_master_key_rotation_rewraps_every_key(client, db: Session, world, monkeypatch) -> None:
-    practice, _, agent, _, mine, _ = world
+    _practice, _, agent, _, mine, _ = world
     current = (get_settings().var_dir / keys.DEV_KEY_FILE).read_text()
     second = f"2:{generate_master_key()}"
     both = parse_master_keys(f"{current}\n{second}\n", source="test")
