@@ -1,0 +1,95 @@
+"""HTTP routes of triage (thin: parse, call the service, shape the answer).
+
+Findings, answers and patient context travel in bodies, never in URLs.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, Response
+
+from app.auth.deps import CanReadTriage, CanWriteTriage
+from app.core.db import SessionDep
+from app.triage import service, views
+from app.triage.schemas import (
+    AnswerRequest,
+    AssessRequest,
+    AssessResponse,
+    DispositionOut,
+    FindingOut,
+    ProtocolDetail,
+    ProtocolSummary,
+    SessionCreate,
+    SessionOut,
+    SpecialtyName,
+    SuggestRequest,
+    SuggestResponse,
+)
+
+router = APIRouter(prefix="/api/v1/triage", tags=["triage"])
+
+
+@router.get("/findings", response_model=list[FindingOut])
+def list_findings(actor: CanReadTriage) -> list[FindingOut]:
+    return views.finding_list(service.rules())
+
+
+@router.get("/protocols", response_model=list[ProtocolSummary])
+def list_protocols(actor: CanReadTriage, specialty: SpecialtyName | None = None) -> list[ProtocolSummary]:
+    rules = service.rules()
+    return [
+        views.protocol_summary(p, rules.protocol_hashes[pid])
+        for pid, p in rules.protocols.items()
+        if specialty is None or specialty in p.specialties
+    ]
+
+
+@router.get("/protocols/{protocol_id}", response_model=ProtocolDetail)
+def read_protocol(protocol_id: str, actor: CanReadTriage) -> ProtocolDetail:
+    rules = service.rules()
+    proto = service.protocol(protocol_id)
+    return views.protocol_detail(rules, proto, rules.protocol_hashes[protocol_id])
+
+
+@router.post("/suggest", response_model=SuggestResponse)
+def suggest(body: SuggestRequest, actor: CanReadTriage) -> SuggestResponse:
+    found = service.suggest(body)
+    return SuggestResponse(
+        suggestions=[views.suggestion_out(s) for s in found], motif=found[0].motif if found else None
+    )
+
+
+@router.post("/assess", response_model=AssessResponse)
+def assess(body: AssessRequest, actor: CanReadTriage) -> AssessResponse:
+    """Batch assess (stateless, nothing stored): unanswered questions count as unknown."""
+    cp, suggestions, ignored, ev = service.run_assess(body)
+    return AssessResponse(
+        protocol_id=cp.id,
+        protocol_version=cp.protocol.version,
+        suggestions=[views.suggestion_out(s) for s in suggestions],
+        disposition=DispositionOut(**ev.disposition_json()),
+        next_question=views.question_out(ev.question) if ev.question else None,
+        ignored_findings=ignored,
+    )
+
+
+@router.post("/sessions", response_model=SessionOut, status_code=201)
+def create_session(
+    body: SessionCreate, actor: CanWriteTriage, session: SessionDep, response: Response
+) -> SessionOut:
+    view = service.create_session(session, actor, body)
+    response.headers["Location"] = f"/api/v1/triage/sessions/{view.row.id}"
+    return views.session_out(view, service.rules())
+
+
+@router.get("/sessions/{session_id}", response_model=SessionOut)
+def read_session(session_id: uuid.UUID, actor: CanReadTriage, session: SessionDep) -> SessionOut:
+    return views.session_out(service.read_session(session, actor, session_id), service.rules())
+
+
+@router.post("/sessions/{session_id}/answers", response_model=SessionOut)
+def answer_session(
+    session_id: uuid.UUID, body: AnswerRequest, actor: CanWriteTriage, session: SessionDep
+) -> SessionOut:
+    return views.session_out(service.answer_session(session, actor, session_id, body), service.rules())

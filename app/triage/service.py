@@ -1,0 +1,287 @@
+"""Use cases of triage: catalogue, protocols, suggestions, batch assess, interactive sessions.
+
+The rule set is loaded and linted once per process (`startup_check` refuses a broken set). Session
+answers, patient context and rule path are encrypted; the clear columns hold the protocol id, its
+content hash and the level only. Every read or change of a session leaves an audit event.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import Session
+
+from app.audit import service as audit
+from app.auth.actor import Actor
+from app.auth.deps import ensure_practice
+from app.core.clock import utcnow
+from app.core.errors import Conflict, Invalid, NotFound
+from app.crypto import service as keys
+from app.crypto.fields import RowCipher
+from app.crypto.keyring import PracticeKeyring
+from app.practices.models import Practice
+from app.triage import views
+from app.triage.compiled import CompiledProtocol, compile_protocol
+from app.triage.engine import (
+    Answer,
+    PatientContext,
+    TriageInputError,
+    assess,
+    check_applicable,
+    next_question,
+    resolve,
+)
+from app.triage.lint import lint_rules
+from app.triage.models import TABLE, TriageSession
+from app.triage.protocols import RuleLoadError, RuleSet, get_rules, load_rules
+from app.triage.schema import Protocol
+from app.triage.schemas import AnswerRequest, AssessRequest, PatientContextIn, SessionCreate, SuggestRequest
+from app.triage.vocabulary import Suggestion, VocabularyIndex
+
+RESOURCE = "triage_session"
+
+
+class BrokenRuleSet(RuntimeError):
+    """The shipped triage rules fail to load or to lint: the service must not start."""
+
+
+def rules() -> RuleSet:
+    return get_rules()
+
+
+@cache
+def compiled(protocol_id: str) -> CompiledProtocol:
+    return compile_protocol(rules(), protocol_id)
+
+
+@cache
+def vocabulary() -> VocabularyIndex:
+    return VocabularyIndex(rules())
+
+
+def startup_check(root: Path | None = None) -> None:
+    """Load and lint the rule set; raise naming every bad file and the reason."""
+    try:
+        problems = lint_rules(load_rules(root) if root is not None else rules())
+    except RuleLoadError as exc:
+        problems = exc.problems
+    if problems:
+        listing = "\n".join(f"  {p}" for p in problems[:50])
+        raise BrokenRuleSet(f"triage rules are broken ({len(problems)} problem(s)):\n{listing}")
+    if root is not None:
+        return
+    vocabulary()
+    for pid in rules().protocols:
+        compiled(pid)
+
+
+def protocol(protocol_id: str, *, in_body: bool = False) -> Protocol:
+    proto = rules().protocols.get(protocol_id)
+    if proto is None:
+        if in_body:
+            raise Invalid(
+                "Unknown protocol id.", errors=[{"loc": ["protocol_id"], "msg": "unknown protocol"}]
+            )
+        raise NotFound("Protocol not found.")
+    return proto
+
+
+def suggest(body: SuggestRequest) -> list[Suggestion]:
+    return vocabulary().suggest(body.text, body.specialty, body.age_years, body.sex, limit=body.limit)
+
+
+def _context(p: PatientContextIn) -> PatientContext:
+    return PatientContext(age_years=p.age_years, sex=p.sex, pregnant=p.pregnant)
+
+
+def _canonical(code: str) -> str:
+    canonical = rules().canonical_finding(code)
+    if canonical is None:
+        raise Invalid(
+            f"Unknown finding code {code!r}.", errors=[{"loc": ["finding"], "msg": "unknown finding"}]
+        )
+    return canonical
+
+
+def _as_answer(value: str | bool) -> Answer:
+    if isinstance(value, bool):
+        return Answer.yes if value else Answer.no
+    return Answer(value)
+
+
+def run_assess(body: AssessRequest) -> tuple[CompiledProtocol, list[Suggestion], list[str], views.Evaluated]:
+    """Batch assess; unknown codes are a problem, known codes that the protocol does not use are listed."""
+    suggestions: list[Suggestion] = []
+    pid = body.protocol_id
+    ctx = body.patient
+    if pid is None:
+        assert body.text is not None
+        suggestions = vocabulary().suggest(body.text, body.specialty, ctx.age_years, ctx.sex, limit=5)
+        if not suggestions:
+            raise Invalid("No protocol matches this text; choose a protocol_id.")
+        pid = suggestions[0].protocol_id
+    protocol(pid, in_body=True)
+    cp = compiled(pid)
+    answers: list[tuple[str, Answer]] = []
+    ignored: list[str] = []
+    for code, value in body.findings.items():
+        canonical = _canonical(code)
+        if canonical in cp.askable:
+            answers.append((canonical, _as_answer(value)))
+        else:
+            ignored.append(code)
+    patient = _context(ctx)
+    try:
+        check_applicable(cp, patient)
+        disposition = assess(cp, answers, patient)
+    except TriageInputError as exc:
+        raise Invalid(str(exc)) from exc
+    question = next_question(cp, resolve(cp, answers, patient))
+    return cp, suggestions, sorted(ignored), views.Evaluated(disposition, question)
+
+
+# --- sessions ----------------------------------------------------------------------------
+
+
+def _event(session: Session, actor: Actor, action: str, row: TriageSession) -> None:
+    audit.record(
+        session,
+        actor=actor,
+        action=action,
+        practice_id=row.practice_id,
+        resource_type=RESOURCE,
+        resource_id=row.id,
+    )
+
+
+def _cipher(session: Session, row: TriageSession) -> RowCipher:
+    return RowCipher(keys.keyring_for(session, row.practice_id), TABLE, row.id)
+
+
+def _store(session: Session, row: TriageSession, state: views.StoredState, ev: views.Evaluated) -> None:
+    cipher = _cipher(session, row)
+    row.context = cipher.seal_json("context", state.context)
+    row.answers = cipher.seal_json("answers", state.answers)
+    row.rule_path = cipher.seal_json("rule_path", views.disposition_json(ev.disposition))
+    row.level = ev.disposition.level.name
+    row.answer_count = len(state.answers)
+    row.updated_at = utcnow()
+    if ev.question is None and row.completed_at is None:
+        row.completed_at = row.updated_at
+    elif ev.question is not None:
+        row.completed_at = None
+    session.add(row)
+    session.flush()
+
+
+def _evaluate(
+    cp: CompiledProtocol, ctx: PatientContext, answers: Iterable[tuple[str, Answer]]
+) -> views.Evaluated:
+    answers = list(answers)
+    return views.Evaluated(assess(cp, answers, ctx), next_question(cp, resolve(cp, answers, ctx)))
+
+
+def create_session(session: Session, actor: Actor, body: SessionCreate) -> views.SessionView:
+    practice = session.get(Practice, body.practice_id)
+    ensure_practice(
+        session,
+        actor,
+        practice.id if practice else None,
+        resource_type="practice",
+        resource_id=body.practice_id,
+    )
+    protocol(body.protocol_id, in_body=True)
+    cp = compiled(body.protocol_id)
+    ctx = _context(body.patient)
+    try:
+        check_applicable(cp, ctx)
+    except TriageInputError as exc:
+        raise Invalid(str(exc)) from exc
+    row = TriageSession(
+        practice_id=body.practice_id,
+        protocol_id=cp.id,
+        protocol_version=cp.protocol.version,
+        protocol_hash=cp.content_hash,
+        global_hash=rules().global_hash,
+        actor_kind=actor.kind,
+        actor_id=actor.id,
+        call_id=body.call_id,
+    )
+    session.add(row)
+    session.flush()
+    state = views.StoredState(body.patient.model_dump(), [])
+    ev = _evaluate(cp, ctx, [])
+    _store(session, row, state, ev)
+    _event(session, actor, "triage_session.create", row)
+    return views.SessionView(row, state, ev.disposition_json(), ev.question, cp)
+
+
+def _load(session: Session, actor: Actor, session_id: uuid.UUID) -> TriageSession:
+    row = session.get(TriageSession, session_id)
+    ensure_practice(
+        session, actor, row.practice_id if row else None, resource_type=RESOURCE, resource_id=session_id
+    )
+    assert row is not None
+    return row
+
+
+def _open(session: Session, row: TriageSession) -> tuple[views.StoredState, dict[str, Any]]:
+    def use(ring: PracticeKeyring) -> tuple[views.StoredState, dict[str, Any]]:
+        cipher = RowCipher(ring, TABLE, row.id)
+        state = views.StoredState(
+            cipher.open_json("context", row.context), cipher.open_json("answers", row.answers)
+        )
+        return state, cipher.open_json("rule_path", row.rule_path)
+
+    return keys.open_with_reload(session, row.practice_id, use)
+
+
+def _current(row: TriageSession) -> CompiledProtocol | None:
+    """The compiled protocol if it is still the exact version the session started with."""
+    proto = rules().protocols.get(row.protocol_id)
+    if proto is None or rules().protocol_hashes[row.protocol_id] != row.protocol_hash:
+        return None
+    return compiled(row.protocol_id)
+
+
+def read_session(session: Session, actor: Actor, session_id: uuid.UUID) -> views.SessionView:
+    row = _load(session, actor, session_id)
+    state, stored = _open(session, row)
+    cp = _current(row)
+    question = None
+    if cp is not None and row.completed_at is None:
+        question = next_question(cp, resolve(cp, state.pairs(), _context(PatientContextIn(**state.context))))
+    _event(session, actor, "triage_session.read", row)
+    return views.SessionView(row, state, stored, question, cp)
+
+
+def answer_session(
+    session: Session, actor: Actor, session_id: uuid.UUID, body: AnswerRequest
+) -> views.SessionView:
+    row = _load(session, actor, session_id)
+    cp = _current(row)
+    if cp is None:
+        raise Conflict("The protocol has changed since this session started; start a new session.")
+    state, _ = _open(session, row)
+    ctx = _context(PatientContextIn(**state.context))
+    if body.action == "undo":
+        if not state.answers:
+            raise Invalid("Nothing to undo.")
+        state = views.StoredState(state.context, state.answers[:-1])
+    else:
+        assert body.finding is not None and body.answer is not None
+        code = _canonical(body.finding)
+        if code not in cp.askable:
+            raise Invalid(
+                "This finding is not a question of the session's protocol.",
+                errors=[{"loc": ["finding"], "msg": "not asked in this protocol"}],
+            )
+        state = views.StoredState(state.context, [*state.answers, [code, body.answer]])
+    ev = _evaluate(cp, ctx, state.pairs())
+    _store(session, row, state, ev)
+    _event(session, actor, "triage_session.answer", row)
+    return views.SessionView(row, state, ev.disposition_json(), ev.question, cp)
