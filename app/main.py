@@ -20,6 +20,8 @@ from app.core.middleware import RequestGuard
 from app.crypto import service as crypto_service
 from app.patients.router import router as patients_router
 from app.practices.router import router as practices_router
+from app.scheduling.router import router as scheduling_router
+from app.scheduling.router_admin import admin_router, feeds_router
 
 log = logging.getLogger("permanence")
 WEB_DIR = Path(__file__).parent / "web"
@@ -62,6 +64,8 @@ def create_app() -> FastAPI:
         return Health(status="ok")
 
     for router in (auth_router, practices_router, audit_router, patients_router):
+        app.include_router(router)
+    for router in (scheduling_router, admin_router, feeds_router):
         app.include_router(router)
     if (WEB_DIR / "index.html").exists():
         app.mount("/console", StaticFiles(directory=WEB_DIR, html=True), name="console")

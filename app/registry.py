@@ -6,5 +6,14 @@ from app.core import outbox
 from app.crypto import models as crypto_models
 from app.patients import models as patients_models
 from app.practices import models as practices_models
+from app.scheduling import models as scheduling_models
 
-__all__ = ["audit_models", "auth_models", "crypto_models", "outbox", "patients_models", "practices_models"]
+__all__ = [
+    "audit_models",
+    "auth_models",
+    "crypto_models",
+    "outbox",
+    "patients_models",
+    "practices_models",
+    "scheduling_models",
+]

@@ -61,6 +61,10 @@ FOREIGN_IDS: dict[str, Callable[[World], str]] = {
     "user_id": _user_in_foreign,
     "api_key_id": _api_key_of_foreign,
     "patient_id": lambda w: _patient_of_foreign(w),
+    **{
+        p: (lambda w, p=p: _scheduling(w, p))
+        for p in ("hold_id", "appointment_id", "exception_id", "token_id")
+    },
 }
 
 # (method, path template) → example body naming foreign objects wherever an id can be given.
@@ -98,11 +102,19 @@ BODIES: dict[tuple[str, str], Callable[[World], dict[str, Any]]] = {
     },
     ("POST", "/api/v1/practices/{practice_id}/patients/search"): lambda w: {"surname": MARKER},
     ("PATCH", "/api/v1/patients/{patient_id}"): lambda w: {"notes": "modifié"},
+    ("POST", "/api/v1/holds"): lambda w: _scheduling_body(w, "hold"),
+    ("POST", "/api/v1/appointments"): lambda w: _scheduling_body(w, "appointment"),
+    ("POST", "/api/v1/appointments/{appointment_id}/reschedule"): lambda w: _scheduling_body(w, "reschedule"),
+    ("PUT", "/api/v1/practitioners/{practitioner_id}/opening-hours"): lambda w: _scheduling_body(w, "hours"),
+    ("POST", "/api/v1/practices/{practice_id}/opening-exceptions"): lambda w: _scheduling_body(
+        w, "exception"
+    ),
 }
 
 # (method, path template) → query parameters; foreign values where the query names an object.
 QUERIES: dict[tuple[str, str], Callable[[World], dict[str, str]]] = {
     ("GET", "/api/v1/practices/route"): lambda w: {"called_number": _foreign_number(w)},
+    ("GET", "/api/v1/practices/{practice_id}/slots"): lambda w: {"motif_id": w.foreign_id("motif_id")},
 }
 
 # Bodies or queries that name a foreign object: an outsider must get 403/404, never a success.
@@ -110,10 +122,14 @@ FOREIGN_INPUT: set[tuple[str, str]] = {
     ("POST", "/api/v1/users"),
     ("POST", "/api/v1/api-keys"),
     ("GET", "/api/v1/practices/route"),
+    ("POST", "/api/v1/holds"),
+    ("POST", "/api/v1/appointments"),
 }
 
 # Routes whose credential is not the actor (e.g. secret feed tokens) with the reason; checked elsewhere.
-NOT_ACTOR_AUTHORIZED: dict[str, str] = {}
+NOT_ACTOR_AUTHORIZED: dict[str, str] = {
+    "/feeds/{token}.ics": "secret 256-bit feed token, no actor (tests/scheduling/test_feeds.py)",
+}
 
 
 def _foreign_number(w: World) -> str:
@@ -130,3 +146,15 @@ def _patient_of_foreign(w: World) -> str:
     body = PatientCreate(surname=MARKER, phones=["0611223344"])
     patient, _, _ = service.create(w.make.db, ADMIN, w.foreign.id, body)
     return str(patient.id)
+
+
+def _scheduling(w: World, param: str) -> str:
+    from tests.scheduling.world import foreign_id
+
+    return foreign_id(param, w.make, w.foreign, MARKER)
+
+
+def _scheduling_body(w: World, kind: str) -> dict[str, Any]:
+    from tests.scheduling.world import bodies
+
+    return bodies(w.foreign, w.foreign_id("practitioner_id"), w.foreign_id("motif_id"))[kind]

@@ -1,0 +1,296 @@
+"""Use cases of slot search and holds: load the practice's agendas, ask the pure engine, claim the time."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from app.audit import service as audit
+from app.auth.actor import Actor
+from app.auth.deps import ensure_practice
+from app.core.clock import utcnow
+from app.core.config import get_settings
+from app.core.errors import NotFound
+from app.practices import service as practices
+from app.practices.models import Motif, Practice, Practitioner
+from app.scheduling import availability, repository
+from app.scheduling import rules as r
+from app.scheduling.exceptions import EmergencyNotBookable, MotifNotOffered, SlotUnavailable
+from app.scheduling.models import Hold, SlotClaim
+from app.scheduling.schemas import HoldIn, HoldOut, SlotOut, SlotsOut
+from app.scheduling.timeline import from_ts, to_ts
+
+ALTERNATIVES = 3
+
+
+def practice_objects(
+    session: Session,
+    actor: Actor,
+    practice_id: uuid.UUID,
+    motif_id: uuid.UUID,
+    practitioner_id: uuid.UUID | None,
+) -> tuple[Practice, Motif, Practitioner | None]:
+    """The practice, and a motif and practitioner that belong to it (a foreign id answers 404)."""
+    practice = practices.get_practice(session, actor, practice_id)
+    motif = practices.get_motif(session, actor, motif_id)
+    if motif.practice_id != practice.id or not motif.active:
+        raise NotFound("Motif not found.")
+    practitioner = None
+    if practitioner_id is not None:
+        practitioner = practices.get_practitioner(session, actor, practitioner_id)
+        if practitioner.practice_id != practice.id or not practitioner.active:
+            raise NotFound("Practitioner not found.")
+    return practice, motif, practitioner
+
+
+def compute_slots(
+    session: Session,
+    practice: Practice,
+    motif: Motif,
+    request: r.SlotRequest,
+    skip_claim: uuid.UUID | None = None,
+) -> list[r.Slot]:
+    """Run the pure engine over the stored agendas of the practice (no iCalendar on this path)."""
+    tz = ZoneInfo(practice.timezone)
+    rules = repository.motif_rules(session, motif)
+    try:
+        lo, hi = availability.search_window(tz, rules, request)
+    except r.EmergencyNotBookable as exc:
+        raise EmergencyNotBookable("An emergency is never booked: the caller must call 15 or 112.") from exc
+    ids = (
+        [request.practitioner_id]
+        if request.practitioner_id
+        else repository.active_practitioners(session, practice.id)
+    )
+    if hi <= lo:
+        return []
+    end_pad = rules.duration + rules.buffer_after
+    agendas = repository.load_agendas(
+        session,
+        practice.id,
+        ids,
+        from_ts(lo, tz) - rules.buffer_before,
+        from_ts(hi, tz) + end_pad,
+        skip_claim=skip_claim,
+    )
+    try:
+        return availability.find_slots(practice.timezone, agendas, rules, request)
+    except r.MotifNotOffered as exc:
+        raise MotifNotOffered(str(exc)) from exc
+
+
+def slot_out(slot: r.Slot) -> SlotOut:
+    return SlotOut(
+        start=slot.start, end=slot.end, practitioner_id=slot.practitioner_id, reserved=slot.reserved
+    )
+
+
+def search(
+    session: Session, actor: Actor, practice_id: uuid.UUID, motif_id: uuid.UUID, request: r.SlotRequest
+) -> SlotsOut:
+    practice, motif, _ = practice_objects(session, actor, practice_id, motif_id, request.practitioner_id)
+    slots = compute_slots(session, practice, motif, request)
+    audit.record(
+        session,
+        actor=actor,
+        action="slots.search",
+        practice_id=practice.id,
+        resource_type="motif",
+        resource_id=motif.id,
+    )
+    return SlotsOut(
+        practice_id=practice.id,
+        motif_id=motif.id,
+        disposition=request.disposition,
+        time_zone=practice.timezone,
+        slots=[slot_out(s) for s in slots],
+    )
+
+
+def alternatives(
+    session: Session,
+    practice: Practice,
+    motif: Motif,
+    start: datetime,
+    disposition: r.Disposition,
+    now: datetime,
+) -> list[dict[str, str]]:
+    """The next free slots from `start` (any practitioner), for a 409 answer."""
+    request = r.SlotRequest(now=now, disposition=disposition, window_start=start, limit=ALTERNATIVES)
+    try:
+        found = compute_slots(session, practice, motif, request)
+    except (EmergencyNotBookable, MotifNotOffered):
+        return []
+    return [slot_out(s).model_dump(mode="json") for s in found]
+
+
+def unavailable(
+    session: Session,
+    practice: Practice,
+    motif: Motif,
+    start: datetime,
+    disposition: r.Disposition,
+    now: datetime,
+) -> SlotUnavailable:
+    return SlotUnavailable(
+        "This slot is no longer available.",
+        alternatives=alternatives(session, practice, motif, start, disposition, now),
+    )
+
+
+def check_slot(
+    session: Session,
+    practice: Practice,
+    motif: Motif,
+    practitioner: Practitioner,
+    start: datetime,
+    disposition: r.Disposition,
+    now: datetime,
+    skip_claim: uuid.UUID | None = None,
+) -> r.Slot:
+    """The exact slot if it is bookable now by this disposition, else SlotUnavailable with alternatives."""
+    request = r.SlotRequest(
+        now=now,
+        disposition=disposition,
+        window_start=start,
+        window_end=start + timedelta(seconds=1),
+        practitioner_id=practitioner.id,
+        limit=1,
+    )
+    found = compute_slots(session, practice, motif, request, skip_claim=skip_claim)
+    if not found or to_ts(found[0].start) != to_ts(start):
+        raise unavailable(session, practice, motif, start, disposition, now)
+    return found[0]
+
+
+def claim_bounds(motif: Motif, slot: r.Slot) -> tuple[datetime, datetime, datetime, datetime]:
+    """(starts_at, ends_at, slot_start, slot_end) of the claim for a slot: buffers included."""
+    before, after = (
+        timedelta(minutes=motif.buffer_before_minutes),
+        timedelta(minutes=motif.buffer_after_minutes),
+    )
+    return slot.start - before, slot.end + after, slot.start, slot.end
+
+
+def claim(
+    session: Session,
+    claim_id: uuid.UUID,
+    kind: str,
+    practice: Practice,
+    motif: Motif,
+    slot: r.Slot,
+    expires_at: datetime | None,
+) -> SlotClaim:
+    starts_at, ends_at, slot_start, slot_end = claim_bounds(motif, slot)
+    row = SlotClaim(
+        id=claim_id,
+        practice_id=practice.id,
+        practitioner_id=slot.practitioner_id,
+        motif_id=motif.id,
+        kind=kind,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        slot_start=slot_start,
+        slot_end=slot_end,
+        expires_at=expires_at,
+    )
+    session.add(row)
+    return row
+
+
+def create_hold(session: Session, actor: Actor, body: HoldIn) -> HoldOut:
+    practice, motif, practitioner = practice_objects(
+        session, actor, body.practice_id, body.motif_id, body.practitioner_id
+    )
+    assert practitioner is not None
+    now = utcnow()
+    repository.purge_expired_holds(session, practitioner.id, now)
+    slot = check_slot(session, practice, motif, practitioner, body.start, body.disposition, now)
+    ttl = body.ttl_seconds or get_settings().hold_ttl_seconds
+    hold = Hold(
+        practice_id=practice.id,
+        practitioner_id=practitioner.id,
+        motif_id=motif.id,
+        start_at=slot.start,
+        end_at=slot.end,
+        disposition=body.disposition,
+        actor_kind=actor.kind,
+        actor_id=actor.id,
+        expires_at=now + timedelta(seconds=ttl),
+    )
+    try:
+        with session.begin_nested():
+            session.add(hold)
+            claim(session, hold.id, "hold", practice, motif, slot, hold.expires_at)
+            session.flush()
+    except IntegrityError:  # another process claimed overlapping time meanwhile (PostgreSQL constraint)
+        raise unavailable(session, practice, motif, body.start, body.disposition, now) from None
+    audit.record(
+        session,
+        actor=actor,
+        action="hold.create",
+        practice_id=practice.id,
+        resource_type="hold",
+        resource_id=hold.id,
+    )
+    return hold_out(hold, practice)
+
+
+def hold_out(hold: Hold, practice: Practice) -> HoldOut:
+    tz = ZoneInfo(practice.timezone)
+    return HoldOut(
+        id=hold.id,
+        practice_id=hold.practice_id,
+        practitioner_id=hold.practitioner_id,
+        motif_id=hold.motif_id,
+        start=hold.start_at.astimezone(tz),
+        end=hold.end_at.astimezone(tz),
+        expires_at=hold.expires_at.astimezone(tz),
+    )
+
+
+def get_hold(session: Session, actor: Actor, hold_id: uuid.UUID) -> Hold:
+    hold = session.get(Hold, hold_id)
+    ensure_practice(
+        session, actor, hold.practice_id if hold else None, resource_type="hold", resource_id=hold_id
+    )
+    assert hold is not None
+    return hold
+
+
+def release_hold(session: Session, actor: Actor, hold_id: uuid.UUID) -> None:
+    hold = get_hold(session, actor, hold_id)
+    drop_hold(session, hold)
+    audit.record(
+        session,
+        actor=actor,
+        action="hold.release",
+        practice_id=hold.practice_id,
+        resource_type="hold",
+        resource_id=hold.id,
+    )
+
+
+def drop_hold(session: Session, hold: Hold) -> None:
+    claim_row = session.get(SlotClaim, hold.id)
+    if claim_row is not None:
+        session.delete(claim_row)
+    session.delete(hold)
+    session.flush()
+
+
+def own_hold(
+    session: Session, actor: Actor, practitioner_id: uuid.UUID, start: datetime, now: datetime
+) -> Hold | None:
+    """A live hold of this actor on exactly this practitioner and start, if any."""
+    stmt = select(Hold).where(
+        Hold.practitioner_id == practitioner_id,
+        Hold.start_at == start,
+        Hold.actor_id == actor.id,
+        col(Hold.expires_at) > now,
+    )
+    return session.scalars(stmt).first()
