@@ -11,6 +11,7 @@ from alembic.config import Config
 from sqlmodel import Session
 
 from app.patients import cli as patients_cli
+from app.triage import cli as triage_cli
 
 app = typer.Typer(
     help="Permanence — medical telesecretariat platform.",
@@ -137,6 +138,7 @@ def audit_verify() -> None:
 
 app.command("rotate-keys")(patients_cli.rotate_keys)
 app.command("purge-patients")(patients_cli.purge_patients)
+app.command("lint-protocols")(triage_cli.lint_protocols)
 
 if __name__ == "__main__":
     app()

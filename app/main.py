@@ -22,6 +22,8 @@ from app.patients.router import router as patients_router
 from app.practices.router import router as practices_router
 from app.scheduling.router import router as scheduling_router
 from app.scheduling.router_admin import admin_router, feeds_router
+from app.triage import service as triage_service
+from app.triage.router import router as triage_router
 
 log = logging.getLogger("permanence")
 WEB_DIR = Path(__file__).parent / "web"
@@ -35,6 +37,7 @@ def startup_checks() -> None:
     """Refuse to start on a broken configuration; each domain adds its own check here."""
     get_settings()
     crypto_service.startup_check()
+    triage_service.startup_check()
 
 
 @asynccontextmanager
@@ -63,7 +66,7 @@ def create_app() -> FastAPI:
     def health() -> Health:
         return Health(status="ok")
 
-    for router in (auth_router, practices_router, audit_router, patients_router):
+    for router in (auth_router, practices_router, audit_router, patients_router, triage_router):
         app.include_router(router)
     for router in (scheduling_router, admin_router, feeds_router):
         app.include_router(router)

@@ -7,6 +7,7 @@ from app.crypto import models as crypto_models
 from app.patients import models as patients_models
 from app.practices import models as practices_models
 from app.scheduling import models as scheduling_models
+from app.triage import models as triage_models
 
 __all__ = [
     "audit_models",
@@ -16,4 +17,5 @@ __all__ = [
     "patients_models",
     "practices_models",
     "scheduling_models",
+    "triage_models",
 ]
