@@ -61,6 +61,7 @@ FOREIGN_IDS: dict[str, Callable[[World], str]] = {
     "user_id": _user_in_foreign,
     "api_key_id": _api_key_of_foreign,
     "patient_id": lambda w: _patient_of_foreign(w),
+    "triage_session_id": lambda w: _triage_session_of_foreign(w),
     **{
         p: (lambda w, p=p: _scheduling(w, p))
         for p in ("hold_id", "appointment_id", "exception_id", "token_id")
@@ -102,6 +103,16 @@ BODIES: dict[tuple[str, str], Callable[[World], dict[str, Any]]] = {
     },
     ("POST", "/api/v1/practices/{practice_id}/patients/search"): lambda w: {"surname": MARKER},
     ("PATCH", "/api/v1/patients/{patient_id}"): lambda w: {"notes": "modifié"},
+    ("POST", "/api/v1/triage/suggest"): lambda w: {"text": "mal à la poitrine"},
+    ("POST", "/api/v1/triage/assess"): lambda w: {"protocol_id": "chest_pain", "findings": {}},
+    ("POST", "/api/v1/triage/sessions"): lambda w: {
+        "practice_id": str(w.foreign.id),
+        "protocol_id": "chest_pain",
+    },
+    ("POST", "/api/v1/triage/sessions/{triage_session_id}/answers"): lambda w: {
+        "finding": "unresponsive",
+        "answer": "no",
+    },
     ("POST", "/api/v1/holds"): lambda w: _scheduling_body(w, "hold"),
     ("POST", "/api/v1/appointments"): lambda w: _scheduling_body(w, "appointment"),
     ("POST", "/api/v1/appointments/{appointment_id}/reschedule"): lambda w: _scheduling_body(w, "reschedule"),
@@ -123,12 +134,15 @@ FOREIGN_INPUT: set[tuple[str, str]] = {
     ("POST", "/api/v1/api-keys"),
     ("GET", "/api/v1/practices/route"),
     ("POST", "/api/v1/holds"),
+    ("POST", "/api/v1/triage/sessions"),
     ("POST", "/api/v1/appointments"),
 }
 
 # Routes whose credential is not the actor (e.g. secret feed tokens) with the reason; checked elsewhere.
 NOT_ACTOR_AUTHORIZED: dict[str, str] = {
     "/feeds/{token}.ics": "secret 256-bit feed token, no actor (tests/scheduling/test_feeds.py)",
+    # Not practice data: the shared protocol catalogue, the same for every practice (triage:read checked).
+    "/api/v1/triage/protocols/{protocol_id}": "shared catalogue, no practice (tests/triage/test_api.py)",
 }
 
 
@@ -158,3 +172,12 @@ def _scheduling_body(w: World, kind: str) -> dict[str, Any]:
     from tests.scheduling.world import bodies
 
     return bodies(w.foreign, w.foreign_id("practitioner_id"), w.foreign_id("motif_id"))[kind]
+
+
+def _triage_session_of_foreign(w: World) -> str:
+    from app.triage import service
+    from app.triage.schemas import SessionCreate
+    from tests.factories import ADMIN
+
+    body = SessionCreate(practice_id=w.foreign.id, protocol_id="chest_pain")
+    return str(service.create_session(w.make.db, ADMIN, body).row.id)

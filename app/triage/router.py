@@ -83,13 +83,13 @@ def create_session(
     return views.session_out(view, service.rules())
 
 
-@router.get("/sessions/{session_id}", response_model=SessionOut)
-def read_session(session_id: uuid.UUID, actor: CanReadTriage, session: SessionDep) -> SessionOut:
-    return views.session_out(service.read_session(session, actor, session_id), service.rules())
+@router.get("/sessions/{triage_session_id}", response_model=SessionOut)
+def read_session(triage_session_id: uuid.UUID, actor: CanReadTriage, session: SessionDep) -> SessionOut:
+    return views.session_out(service.read_session(session, actor, triage_session_id), service.rules())
 
 
-@router.post("/sessions/{session_id}/answers", response_model=SessionOut)
+@router.post("/sessions/{triage_session_id}/answers", response_model=SessionOut)
 def answer_session(
-    session_id: uuid.UUID, body: AnswerRequest, actor: CanWriteTriage, session: SessionDep
+    triage_session_id: uuid.UUID, body: AnswerRequest, actor: CanWriteTriage, session: SessionDep
 ) -> SessionOut:
-    return views.session_out(service.answer_session(session, actor, session_id, body), service.rules())
+    return views.session_out(service.answer_session(session, actor, triage_session_id, body), service.rules())
