@@ -2,6 +2,7 @@
 
 from app.audit import models as audit_models
 from app.auth import models as auth_models
+from app.calendars import models as calendars_models
 from app.core import outbox
 from app.crypto import models as crypto_models
 from app.patients import models as patients_models
@@ -12,6 +13,7 @@ from app.triage import models as triage_models
 __all__ = [
     "audit_models",
     "auth_models",
+    "calendars_models",
     "crypto_models",
     "outbox",
     "patients_models",

@@ -82,6 +82,7 @@ BODIES: dict[tuple[str, str], Callable[[World], dict[str, Any]]] = {
         "specialty": "generaliste",
     },
     ("PATCH", "/api/v1/practitioners/{practitioner_id}"): lambda w: {"display_name": "Dr Y"},
+    ("PUT", "/api/v1/practitioners/{practitioner_id}/agenda"): lambda w: {"kind": "internal"},
     ("POST", "/api/v1/practices/{practice_id}/motifs"): lambda w: {"code": "nouveau", "label": "Nouveau"},
     ("PATCH", "/api/v1/motifs/{motif_id}"): lambda w: {"duration_minutes": 30},
     ("POST", "/api/v1/users"): lambda w: {

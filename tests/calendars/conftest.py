@@ -32,6 +32,6 @@ def calendar_url(radicale: RadicaleServer) -> str:
 
 
 @pytest.fixture
-def client(radicale: RadicaleServer) -> Iterator[CalDAVClient]:
+def caldav(radicale: RadicaleServer) -> Iterator[CalDAVClient]:
     with CalDAVClient(radicale.url, radicale.username, radicale.password, timeout=5.0) as caldav:
         yield caldav

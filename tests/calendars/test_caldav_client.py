@@ -46,89 +46,89 @@ def href(calendar_url: str, uid: str) -> str:
     return calendar_url + object_name(uid)
 
 
-def test_discover_and_ensure_calendar(client: CalDAVClient, radicale: RadicaleServer):
+def test_discover_and_ensure_calendar(caldav: CalDAVClient, radicale: RadicaleServer):
     url = radicale.calendar_url(f"new-{uuid.uuid4().hex[:8]}")
-    info = client.ensure_calendar(url, displayname="Agenda du Dr Martin")
+    info = caldav.ensure_calendar(url, displayname="Agenda du Dr Martin")
     assert info.displayname == "Agenda du Dr Martin"
     assert info.sync_token
-    again = client.ensure_calendar(url)
+    again = caldav.ensure_calendar(url)
     assert again.url == url
-    assert url in [c.url for c in client.discover()]
+    assert url in [c.url for c in caldav.discover()]
 
 
-def test_put_get_and_etag_guarded_update(client: CalDAVClient, calendar_url: str):
+def test_put_get_and_etag_guarded_update(caldav: CalDAVClient, calendar_url: str):
     target = href(calendar_url, "appt-1@permanence")
-    etag = client.put(target, event("appt-1@permanence"))
+    etag = caldav.put(target, event("appt-1@permanence"))
     assert etag
-    fetched = client.get(target)
+    fetched = caldav.get(target)
     assert fetched.etag == etag
     assert b"UID:appt-1@permanence" in fetched.data
     # Creating again with If-None-Match: * is a conflict: the object exists.
     with pytest.raises(RemoteConflict):
-        client.put(target, event("appt-1@permanence"))
-    new_etag = client.put(target, event("appt-1@permanence", sequence=1), etag=etag)
+        caldav.put(target, event("appt-1@permanence"))
+    new_etag = caldav.put(target, event("appt-1@permanence", sequence=1), etag=etag)
     assert new_etag and new_etag != etag
     # The old ETag no longer matches: someone changed it meanwhile.
     with pytest.raises(RemoteConflict) as info:
-        client.put(target, event("appt-1@permanence", sequence=2), etag=etag)
+        caldav.put(target, event("appt-1@permanence", sequence=2), etag=etag)
     assert info.value.status == 412
     with pytest.raises(RemoteConflict):
-        client.delete(target, etag=etag)
-    client.delete(target, etag=new_etag)
+        caldav.delete(target, etag=etag)
+    caldav.delete(target, etag=new_etag)
     with pytest.raises(RemoteNotFound):
-        client.get(target)
+        caldav.get(target)
 
 
-def test_incremental_sync_sees_adds_changes_and_deletions(client: CalDAVClient, calendar_url: str):
-    first = client.sync(calendar_url, None, *WINDOW)
+def test_incremental_sync_sees_adds_changes_and_deletions(caldav: CalDAVClient, calendar_url: str):
+    first = caldav.sync(calendar_url, None, *WINDOW)
     assert first.full and first.changed == [] and first.token
     a, b = href(calendar_url, "a@test"), href(calendar_url, "b@test")
-    etag_a = client.put(a, event("a@test"))
-    client.put(b, event("b@test", T0 + dt.timedelta(hours=2)))
+    etag_a = caldav.put(a, event("a@test"))
+    caldav.put(b, event("b@test", T0 + dt.timedelta(hours=2)))
 
-    second = client.sync(calendar_url, first.token, *WINDOW)
+    second = caldav.sync(calendar_url, first.token, *WINDOW)
     assert not second.full and second.method == "sync-collection"
     assert sorted(r.href.rsplit("/", 1)[1] for r in second.changed) == ["a@test.ics", "b@test.ics"]
     assert second.token != first.token
 
-    client.put(a, event("a@test", T0 + dt.timedelta(hours=4), sequence=1), etag=etag_a)
-    client.delete(b)
-    third = client.sync(calendar_url, second.token, *WINDOW)
+    caldav.put(a, event("a@test", T0 + dt.timedelta(hours=4), sequence=1), etag=etag_a)
+    caldav.delete(b)
+    third = caldav.sync(calendar_url, second.token, *WINDOW)
     assert [r.href.rsplit("/", 1)[1] for r in third.changed] == ["a@test.ics"]
     assert [h.rsplit("/", 1)[1] for h in third.deleted] == ["b@test.ics"]
 
-    objects = client.multiget(calendar_url, [r.href for r in third.changed])
+    objects = caldav.multiget(calendar_url, [r.href for r in third.changed])
     busy = expand_busy(objects[0].data, "Europe/Paris", *WINDOW)
     assert [i.start for i in busy] == [(T0 + dt.timedelta(hours=4)).astimezone(dt.UTC)]
 
-    unchanged = client.sync(calendar_url, third.token, *WINDOW)
+    unchanged = caldav.sync(calendar_url, third.token, *WINDOW)
     assert unchanged.changed == [] and unchanged.deleted == []
 
 
-def test_invalid_token_falls_back_to_a_full_listing(client: CalDAVClient, calendar_url: str):
-    client.put(href(calendar_url, "x@test"), event("x@test"))
+def test_invalid_token_falls_back_to_a_full_listing(caldav: CalDAVClient, calendar_url: str):
+    caldav.put(href(calendar_url, "x@test"), event("x@test"))
     with pytest.raises(InvalidSyncToken):
-        client.sync_collection(calendar_url, "http://radicale.org/ns/sync/not-a-token")
-    result = client.sync(calendar_url, "http://radicale.org/ns/sync/not-a-token", *WINDOW)
+        caldav.sync_collection(calendar_url, "http://radicale.org/ns/sync/not-a-token")
+    result = caldav.sync(calendar_url, "http://radicale.org/ns/sync/not-a-token", *WINDOW)
     assert result.full and result.method == "sync-collection"
     assert [r.href.rsplit("/", 1)[1] for r in result.changed] == ["x@test.ics"]
 
 
-def test_calendar_query_lists_events_in_the_time_range(client: CalDAVClient, calendar_url: str):
-    client.put(href(calendar_url, "in@test"), event("in@test"))
-    client.put(href(calendar_url, "out@test"), event("out@test", dt.datetime(2026, 9, 1, 9, tzinfo=PARIS)))
-    result = client.query(calendar_url, *WINDOW)
+def test_calendar_query_lists_events_in_the_time_range(caldav: CalDAVClient, calendar_url: str):
+    caldav.put(href(calendar_url, "in@test"), event("in@test"))
+    caldav.put(href(calendar_url, "out@test"), event("out@test", dt.datetime(2026, 9, 1, 9, tzinfo=PARIS)))
+    result = caldav.query(calendar_url, *WINDOW)
     assert result.full and result.method == "calendar-query" and result.token is None
     assert [r.href.rsplit("/", 1)[1] for r in result.changed] == ["in@test.ics"]
     assert all(r.etag for r in result.changed)
 
 
-def test_odd_uids_get_safe_resource_names(client: CalDAVClient, calendar_url: str):
+def test_odd_uids_get_safe_resource_names(caldav: CalDAVClient, calendar_url: str):
     uid = "rdv 42/ü?#@cabinet"
     target = href(calendar_url, uid)
     assert "/" not in object_name(uid) and "?" not in object_name(uid)
-    client.put(target, event(uid))
-    assert b"rdv 42/\xc3\xbc?#@cabinet" in client.get(target).data.replace(b"\r\n ", b"")
+    caldav.put(target, event(uid))
+    assert b"rdv 42/\xc3\xbc?#@cabinet" in caldav.get(target).data.replace(b"\r\n ", b"")
 
 
 def test_wrong_password_is_an_auth_error(radicale: RadicaleServer, calendar_url: str):
@@ -147,9 +147,9 @@ def test_other_users_calendar_is_refused(radicale: RadicaleServer, calendar_url:
         bob.put(href(calendar_url, "intrusion@test"), event("intrusion@test"))
 
 
-def test_missing_collection_is_not_found(client: CalDAVClient, radicale: RadicaleServer):
+def test_missing_collection_is_not_found(caldav: CalDAVClient, radicale: RadicaleServer):
     with pytest.raises(RemoteNotFound):
-        client.calendar_info(radicale.calendar_url("does-not-exist"))
+        caldav.calendar_info(radicale.calendar_url("does-not-exist"))
 
 
 def test_stopped_server_is_a_quick_typed_error(own_radicale: RadicaleServer):
