@@ -13,13 +13,80 @@ from app.triage.schema import Protocol
 
 _LIGATURES = str.maketrans({"œ": "oe", "æ": "ae", "ß": "ss", "’": " ", "'": " ", "-": " "})
 _NON_WORD = re.compile(r"[^a-z0-9]+")
-# Fuzzy thresholds: partial_ratio catches typos inside a contiguous phrase, token_set_ratio catches
-# reordered words; both are kept high because a wrong protocol costs more than no suggestion.
+# Fuzzy thresholds: partial_ratio catches typos inside a contiguous phrase, the word matcher catches
+# reordered words and dropped little words; both are kept high (a wrong protocol costs more than none).
 PARTIAL_CUTOFF = 88.0
-TOKEN_SET_CUTOFF = 92.0
 MIN_FUZZY_LENGTH = 6
 OTHER_SPECIALTY_FACTOR = 0.6
 RANK_DECAY = (1.0, 0.8, 0.65, 0.5)
+WORD_CUTOFF = 84.0  # a content word of a phrase matches a word of the sentence with a typo or two
+WORD_MATCH_SCORE = 90.0  # all content words present, in any order: a little below a contiguous match
+# Grammatical words carry no meaning for matching; negations ("pas", "plus", "rien") are kept on purpose.
+STOPWORDS = frozenset(
+    [
+        "a",
+        "ai",
+        "as",
+        "au",
+        "aux",
+        "avec",
+        "c",
+        "ca",
+        "ce",
+        "ces",
+        "cet",
+        "cette",
+        "d",
+        "de",
+        "des",
+        "du",
+        "elle",
+        "en",
+        "es",
+        "est",
+        "et",
+        "il",
+        "ils",
+        "j",
+        "je",
+        "l",
+        "la",
+        "le",
+        "les",
+        "lui",
+        "m",
+        "ma",
+        "me",
+        "mes",
+        "mon",
+        "n",
+        "on",
+        "ou",
+        "par",
+        "pour",
+        "qu",
+        "que",
+        "qui",
+        "s",
+        "sa",
+        "se",
+        "ses",
+        "son",
+        "sur",
+        "t",
+        "ta",
+        "te",
+        "tes",
+        "ton",
+        "tu",
+        "un",
+        "une",
+        "y",
+        "tres",
+        "vraiment",
+        "depuis",
+    ]
+)
 
 
 def normalise(text: str) -> str:
@@ -66,9 +133,20 @@ class VocabularyIndex:
                 merged[key] = _Phrase(key, old.protocols + extra, old.motif or motif)
         self._phrases = [p for p in merged.values() if p.protocols]
         self._texts = [p.text for p in self._phrases]
-        self._long = [i for i, t in enumerate(self._texts) if len(t) >= MIN_FUZZY_LENGTH]
-        self._long_texts = [self._texts[i] for i in self._long]
         self.size = len(self._phrases)
+        # Word-level index: each phrase's content words, and the lexicon words grouped by length.
+        self._words = [tuple(w for w in t.split() if w not in STOPWORDS) for t in self._texts]
+        self._by_any_word: dict[str, list[int]] = {}
+        self._by_word: dict[str, list[int]] = {}
+        for i, words in enumerate(self._words):
+            for w in set(words):
+                self._by_any_word.setdefault(w, []).append(i)
+                if len(words) > 1 or len(words[0]) >= MIN_FUZZY_LENGTH:
+                    self._by_word.setdefault(w, []).append(i)
+        self._by_length: dict[int, list[str]] = {}
+        for w in sorted(self._by_any_word):
+            if len(w) >= 4:
+                self._by_length.setdefault(len(w), []).append(w)
 
     def _matches(self, sentence: str) -> dict[int, float]:
         padded = f" {sentence} "
@@ -76,16 +154,43 @@ class VocabularyIndex:
         for i, text in enumerate(self._texts):
             if f" {text} " in padded:
                 scores[i] = 100.0
-        for scorer, cutoff in (
-            (fuzz.partial_ratio, PARTIAL_CUTOFF),
-            (fuzz.token_set_ratio, TOKEN_SET_CUTOFF),
+        words = self._sentence_words(sentence)
+        # partial_ratio (typos inside a contiguous phrase) only on phrases sharing a word with the sentence
+        candidates = sorted({i for w in words for i in self._by_any_word.get(w, ())} - set(scores))
+        texts = [self._texts[i] for i in candidates if len(self._texts[i]) >= MIN_FUZZY_LENGTH]
+        index = [i for i in candidates if len(self._texts[i]) >= MIN_FUZZY_LENGTH]
+        for _, score, j in process.extract(
+            sentence, texts, scorer=fuzz.partial_ratio, score_cutoff=PARTIAL_CUTOFF, limit=None
         ):
-            for _, score, j in process.extract(
-                sentence, self._long_texts, scorer=scorer, score_cutoff=cutoff, limit=None
-            ):
-                i = self._long[j]
-                scores[i] = max(scores.get(i, 0.0), float(score))
+            scores[index[j]] = max(scores.get(index[j], 0.0), float(score))
+        for i, score in self._word_matches(words).items():
+            scores[i] = max(scores.get(i, 0.0), score)
         return scores
+
+    def _sentence_words(self, sentence: str) -> dict[str, float]:
+        """Lexicon words found in the sentence, exactly or with a small typo (best score per word)."""
+        best: dict[str, float] = {}
+        for token in set(sentence.split()) - STOPWORDS:
+            if token in self._by_any_word:
+                best[token] = 100.0
+            if len(token) < 4:
+                continue
+            # ratio >= 84 needs lengths within a few characters: compare only with those words.
+            pool = [w for n in range(len(token) - 2, len(token) + 3) for w in self._by_length.get(n, ())]
+            for word, score, _ in process.extract(
+                token, pool, scorer=fuzz.ratio, score_cutoff=WORD_CUTOFF, limit=None
+            ):
+                best[word] = max(best.get(word, 0.0), float(score))
+        return best
+
+    def _word_matches(self, best: dict[str, float]) -> dict[int, float]:
+        """Phrases whose every content word appears in the sentence (order free, small typos allowed)."""
+        out: dict[int, float] = {}
+        for i in {i for w in best for i in self._by_word.get(w, ())}:
+            words = self._words[i]
+            if all(w in best for w in words):
+                out[i] = WORD_MATCH_SCORE * min(best[w] for w in words) / 100.0
+        return out
 
     def suggest(
         self,
