@@ -15,6 +15,9 @@ from app import worker
 from app.audit.router import router as audit_router
 from app.auth.router import router as auth_router
 from app.calendars.router import router as calendars_router
+from app.calls.router import router as calls_router
+from app.calls.router_ack import router as calls_ack_router
+from app.calls.router_admin import router as calls_admin_router
 from app.core.config import get_settings
 from app.core.errors import install_handlers
 from app.core.middleware import RequestGuard
@@ -70,6 +73,8 @@ def create_app() -> FastAPI:
     for router in (auth_router, practices_router, audit_router, patients_router, triage_router):
         app.include_router(router)
     app.include_router(calendars_router)
+    for router in (calls_router, calls_admin_router, calls_ack_router):  # app/calls
+        app.include_router(router)
     for router in (scheduling_router, admin_router, feeds_router):
         app.include_router(router)
     if (WEB_DIR / "index.html").exists():

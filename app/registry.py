@@ -3,6 +3,8 @@
 from app.audit import models as audit_models
 from app.auth import models as auth_models
 from app.calendars import models as calendars_models
+from app.calls import models as calls_models
+from app.calls import webhook_models as calls_webhook_models
 from app.core import outbox
 from app.crypto import models as crypto_models
 from app.patients import models as patients_models
@@ -14,6 +16,8 @@ __all__ = [
     "audit_models",
     "auth_models",
     "calendars_models",
+    "calls_models",
+    "calls_webhook_models",
     "crypto_models",
     "outbox",
     "patients_models",

@@ -19,7 +19,7 @@ from app.core.db import get_engine
 log = logging.getLogger("permanence.worker")
 
 # Modules whose import registers outbox handlers (one line per domain that enqueues jobs).
-HANDLER_MODULES: list[str] = ["app.scheduling.writeback", "app.calendars.service"]
+HANDLER_MODULES: list[str] = ["app.scheduling.writeback", "app.calendars.service", "app.calls.handlers"]
 
 
 def load_handlers() -> None:

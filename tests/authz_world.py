@@ -53,6 +53,31 @@ def _api_key_of_foreign(w: World) -> str:
     return str(key.id)
 
 
+def _calls(w: World, param: str) -> str:
+    from tests.calls.world import foreign_id
+
+    return foreign_id(param, w, MARKER)
+
+
+def _calls_bodies(w: World) -> dict[tuple[str, str], dict[str, Any]]:
+    from tests.calls.world import bodies
+
+    return bodies(w)
+
+
+from tests.calls.world import FOREIGN_INPUT as _CALLS_FOREIGN_INPUT  # noqa: E402
+from tests.calls.world import QUERIES as _CALLS_QUERIES  # noqa: E402
+
+_CALLS_BODY_ROUTES = [
+    ("POST", "/api/v1/calls"),
+    ("POST", "/api/v1/calls/{call_id}/answer"),
+    ("POST", "/api/v1/calls/{call_id}/close"),
+    ("POST", "/api/v1/calls/{call_id}/links"),
+    ("POST", "/api/v1/practices/{practice_id}/messages"),
+    ("PUT", "/api/v1/practices/{practice_id}/billing-plan"),
+    ("POST", "/api/v1/practices/{practice_id}/webhooks"),
+]
+
 # Path parameter name → a function creating an object of the FOREIGN practice and returning its id.
 FOREIGN_IDS: dict[str, Callable[[World], str]] = {
     "practice_id": lambda w: str(w.foreign.id),
@@ -66,6 +91,7 @@ FOREIGN_IDS: dict[str, Callable[[World], str]] = {
         p: (lambda w, p=p: _scheduling(w, p))
         for p in ("hold_id", "appointment_id", "exception_id", "token_id")
     },
+    **{p: (lambda w, p=p: _calls(w, p)) for p in ("call_id", "message_id", "webhook_id", "delivery_id")},
 }
 
 # (method, path template) → example body naming foreign objects wherever an id can be given.
@@ -121,12 +147,14 @@ BODIES: dict[tuple[str, str], Callable[[World], dict[str, Any]]] = {
     ("POST", "/api/v1/practices/{practice_id}/opening-exceptions"): lambda w: _scheduling_body(
         w, "exception"
     ),
+    **{key: (lambda w, key=key: _calls_bodies(w)[key]) for key in _CALLS_BODY_ROUTES},
 }
 
 # (method, path template) → query parameters; foreign values where the query names an object.
 QUERIES: dict[tuple[str, str], Callable[[World], dict[str, str]]] = {
     ("GET", "/api/v1/practices/route"): lambda w: {"called_number": _foreign_number(w)},
     ("GET", "/api/v1/practices/{practice_id}/slots"): lambda w: {"motif_id": w.foreign_id("motif_id")},
+    **{key: (lambda w, q=q: dict(q)) for key, q in _CALLS_QUERIES.items()},
 }
 
 # Bodies or queries that name a foreign object: an outsider must get 403/404, never a success.
@@ -137,6 +165,7 @@ FOREIGN_INPUT: set[tuple[str, str]] = {
     ("POST", "/api/v1/holds"),
     ("POST", "/api/v1/triage/sessions"),
     ("POST", "/api/v1/appointments"),
+    *_CALLS_FOREIGN_INPUT,
 }
 
 # Routes whose credential is not the actor (e.g. secret feed tokens) with the reason; checked elsewhere.

@@ -42,6 +42,12 @@ class Settings(BaseSettings):
     hold_ttl_seconds: int = 180
     public_base_url: str = "http://127.0.0.1:8000"
     run_worker_in_process: bool = True
+    smtp_host: str | None = None  # app/calls: practitioner e-mail; unset outside production: logged, not sent
+    smtp_port: int = 25
+    smtp_from: str = "permanence@localhost"
+    smtp_timeout_seconds: float = 10.0
+    ack_link_hours: int = 72  # validity of a message acknowledgement link
+    webhook_timeout_seconds: float = 10.0
 
     @model_validator(mode="after")
     def _refuse_development_secrets(self) -> Settings:

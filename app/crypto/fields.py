@@ -34,6 +34,9 @@ ENCRYPTED_FIELDS: dict[str, tuple[str, ...]] = {
     ),
     "agenda_source": ("url", "credential"),  # private iCal link and CalDAV password (app/calendars)
     "triage_session": ("context", "answers", "rule_path"),  # app/triage: patient context and answers
+    "call": ("caller_number",),  # app/calls: who called
+    "practitioner_message": ("subject", "body", "caller_name", "callback_number", "preferred_time"),
+    "webhook_subscription": ("secret",),  # app/calls: HMAC key shown once, kept for signing
 }
 
 

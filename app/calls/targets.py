@@ -1,0 +1,43 @@
+"""What a call or a message may point at: objects of the same practice, whatever their domain."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlmodel import Session, SQLModel
+
+from app.auth.actor import Actor
+from app.auth.deps import ensure_practice
+from app.calls.models import PractitionerMessage
+from app.core.errors import NotFound
+from app.patients.models import Patient
+from app.scheduling.models import Appointment
+from app.triage.models import TriageSession
+
+MODELS: dict[str, type[SQLModel]] = {
+    "patient": Patient,
+    "triage_session": TriageSession,
+    "appointment": Appointment,
+    "message": PractitionerMessage,
+}
+
+
+def get(session: Session, actor: Actor, practice_id: uuid.UUID, kind: str, target_id: uuid.UUID) -> SQLModel:
+    """The object if it exists, the actor sees its practice and it is the given practice's; else 404."""
+    row = session.get(MODELS[kind], target_id)
+    owner = getattr(row, "practice_id", None) if row is not None else None
+    ensure_practice(session, actor, owner, resource_type=kind, resource_id=target_id)
+    if owner != practice_id:
+        raise NotFound(f"{kind.replace('_', ' ').capitalize()} not found.")
+    assert row is not None
+    return row
+
+
+def check(session: Session, actor: Actor, practice_id: uuid.UUID, kind: str, target_id: uuid.UUID) -> None:
+    get(session, actor, practice_id, kind, target_id)
+
+
+def triage_level(session: Session, actor: Actor, practice_id: uuid.UUID, session_id: uuid.UUID) -> str | None:
+    row = get(session, actor, practice_id, "triage_session", session_id)
+    assert isinstance(row, TriageSession)
+    return row.level
