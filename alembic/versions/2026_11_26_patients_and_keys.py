@@ -57,8 +57,11 @@ def upgrade() -> None:
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('last_activity_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('erased_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('create_key', sa.String(length=64), nullable=True),
+    sa.Column('create_fingerprint', sa.String(length=64), nullable=True),
     sa.ForeignKeyConstraint(['practice_id'], ['practice.id'], name=op.f('fk_patient_practice_id_practice'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_patient'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_patient')),
+    sa.UniqueConstraint('practice_id', 'create_key', name='uq_patient_practice_create_key')
     )
     with op.batch_alter_table('patient', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_patient_last_activity_at'), ['last_activity_at'], unique=False)

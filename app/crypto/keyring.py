@@ -8,6 +8,8 @@ so rotating data keys never changes an index value.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -15,7 +17,7 @@ from typing import Literal
 from uuid import UUID
 
 from app.crypto.aead import KEY_BYTES, DataKey, FieldContext, decrypt_field, encrypt_field, key_version_of
-from app.crypto.blind_index import IndexSpec, compute_index
+from app.crypto.blind_index import IndexSpec, compute_index, derive_index_key
 from app.crypto.errors import KeyConfigurationError, UnknownKeyVersion
 from app.crypto.keys import KeyProvider
 
@@ -96,6 +98,11 @@ class PracticeKeyring:
 
     def blind_index(self, spec: IndexSpec, normalised: str) -> str:
         return compute_index(self.index_key, self.practice_id, spec, normalised, self._index_cache)
+
+    def keyed_digest(self, purpose: str, value: str) -> str:
+        """Full-length HMAC-SHA256 under a key derived from the index key (e.g. idempotency keys)."""
+        key = derive_index_key(self.index_key, self.practice_id, f"digest:{purpose}")
+        return hmac.new(key, value.encode("utf-8"), hashlib.sha256).hexdigest()
 
     def _check_practice(self, ctx: FieldContext) -> None:
         if str(ctx.practice_id).lower() != str(self.practice_id).lower():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Index
+from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.core.clock import utcnow
@@ -20,6 +20,7 @@ class Patient(SQLModel, table=True):
     """One caller known to one practice. Clear columns hold no health or identity data."""
 
     __tablename__ = TABLE
+    __table_args__ = (UniqueConstraint("practice_id", "create_key", name="uq_patient_practice_create_key"),)
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     practice_id: uuid.UUID = Field(foreign_key="practice.id", index=True, ondelete="CASCADE")
@@ -36,6 +37,10 @@ class Patient(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     last_activity_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)  # retention
     erased_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Idempotent creation: keyed digests (HMAC with the practice's index key) of the client's
+    # Idempotency-Key and of the normalised body, so a replay returns the first record.
+    create_key: str | None = Field(default=None, max_length=64)
+    create_fingerprint: str | None = Field(default=None, max_length=64)
 
 
 class PatientIndex(SQLModel, table=True):

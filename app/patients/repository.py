@@ -16,6 +16,13 @@ def get(session: Session, patient_id: uuid.UUID) -> Patient | None:
     return session.get(Patient, patient_id)
 
 
+def by_create_key(session: Session, practice_id: uuid.UUID, create_key: str) -> Patient | None:
+    stmt = select(Patient).where(
+        col(Patient.practice_id) == practice_id, col(Patient.create_key) == create_key
+    )
+    return session.exec(stmt).first()
+
+
 def by_index(session: Session, practice_id: uuid.UUID, name: str, value: str, limit: int) -> list[Patient]:
     """Live patients whose index ``name`` has ``value`` (candidates: truncation admits false positives)."""
     stmt = (

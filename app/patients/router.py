@@ -14,6 +14,7 @@ from app.auth.deps import CanReadPatients, CanWritePatients
 from app.core.clock import utcnow
 from app.core.db import SessionDep
 from app.core.errors import Forbidden
+from app.patients import search as finder
 from app.patients import service
 from app.patients.models import Patient
 from app.patients.records import PatientData
@@ -30,6 +31,7 @@ from app.patients.schemas import (
 )
 
 router = APIRouter(prefix="/api/v1", tags=["patients"])
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", min_length=1, max_length=200)]
 ERASERS = frozenset({"admin", "supervisor"})
 
 
@@ -51,15 +53,24 @@ def _out(patient: Patient, data: PatientData) -> PatientOut:
     )
 
 
-@router.post("/practices/{practice_id}/patients", response_model=PatientCreated, status_code=201)
+@router.post(
+    "/practices/{practice_id}/patients",
+    response_model=PatientCreated,
+    status_code=201,
+    responses={200: {"description": "Replay of an earlier request with the same Idempotency-Key"}},
+)
 def create_patient(
     practice_id: uuid.UUID,
     body: PatientCreate,
     actor: CanWritePatients,
     session: SessionDep,
     response: Response,
+    idempotency_key: IdempotencyKey = None,
 ) -> PatientCreated:
-    patient, data, dupes = service.create(session, actor, practice_id, body)
+    patient, data, replay = service.create(session, actor, practice_id, body, idempotency_key)
+    dupes = finder.duplicates_of(session, actor, patient, data)
+    if replay:
+        response.status_code = 200
     response.headers["ETag"] = service.etag(patient)
     response.headers["Location"] = f"/api/v1/patients/{patient.id}"
     return PatientCreated(
@@ -72,7 +83,7 @@ def create_patient(
 def search_patients(
     practice_id: uuid.UUID, body: PatientSearch, actor: CanReadPatients, session: SessionDep
 ) -> SearchResult:
-    hits, truncated = service.search(session, actor, practice_id, body)
+    hits, truncated = finder.search(session, actor, practice_id, body)
     return SearchResult(
         truncated=truncated,
         items=[

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlmodel import Session
@@ -19,22 +19,19 @@ from app.audit import service as audit
 from app.auth.actor import Actor
 from app.auth.deps import ensure_practice
 from app.core.clock import utcnow
-from app.core.errors import Invalid, PreconditionFailed
-from app.crypto import blind_index as bi
+from app.core.errors import Conflict, Invalid, PreconditionFailed
 from app.crypto import service as keys
-from app.crypto.errors import IntegrityError, NormalisationError, UnknownKeyVersion
+from app.crypto.errors import IntegrityError, UnknownKeyVersion
 from app.crypto.fields import RowCipher
 from app.crypto.keyring import PracticeKeyring
-from app.crypto.normalise import fold_surname, normalise_birth_date, normalise_phone
 from app.patients import records, repository
 from app.patients.exceptions import PatientErased, RecordIntegrityError
 from app.patients.models import TABLE, Patient
-from app.patients.schemas import PatientCreate, PatientSearch, PatientUpdate
+from app.patients.schemas import PatientCreate, PatientUpdate
 from app.practices.models import Practice
 
 log = logging.getLogger("permanence.patients")
 RESOURCE = "patient"
-CANDIDATE_LIMIT = 500  # index hits examined per search (true matches + truncation false positives)
 
 
 @dataclass(frozen=True)
@@ -56,7 +53,7 @@ class Opened:
     data: records.PatientData | None
 
 
-def _event(
+def audit_event(
     session: Session,
     actor: Actor | SystemActor | None,
     action: str,
@@ -74,7 +71,7 @@ def _event(
     )
 
 
-def _practice(session: Session, actor: Actor, practice_id: uuid.UUID) -> Practice:
+def practice_for(session: Session, actor: Actor, practice_id: uuid.UUID) -> Practice:
     practice = session.get(Practice, practice_id)
     ensure_practice(
         session, actor, practice.id if practice else None, resource_type="practice", resource_id=practice_id
@@ -154,52 +151,37 @@ def _write(session: Session, patient: Patient, data: records.PatientData) -> Non
     session.flush()
 
 
-def duplicates_of(
-    session: Session, actor: Actor | None, patient: Patient, data: records.PatientData
-) -> dict[uuid.UUID, list[str]]:
-    """Other live records sharing a phone or surname + birth date (confirmed by decryption)."""
-    ring = keys.keyring_for(session, patient.practice_id)
-    found: dict[uuid.UUID, list[str]] = {}
-    probes: list[tuple[str, bi.IndexSpec, str, Any]] = [("phone", bi.PHONE, p, p) for p in data.phones]
-    if data.birth_date is not None:
-        for name in {fold_surname(n) for n in (data.surname, data.birth_surname) if n}:
-            value = bi.compound(name, data.birth_date.isoformat())
-            probes.append(("surname_birth_date", bi.SURNAME_BIRTH_DATE, value, (name, data.birth_date)))
-    for reason, spec, value, exact in probes:
-        for other in repository.by_index(
-            session, patient.practice_id, spec.name, ring.blind_index(spec, value), CANDIDATE_LIMIT
-        ):
-            if other.id == patient.id:
-                continue
-            opened = open_or_flag(session, actor, other)
-            if opened.data is None:
-                continue
-            hit = (
-                records.matches(opened.data, exact, None, None)
-                if reason == "phone"
-                else records.matches(opened.data, None, exact[0], exact[1])
-            )
-            if hit and reason not in found.setdefault(other.id, []):
-                found[other.id].append(reason)
-    return found
-
-
 def create(
-    session: Session, actor: Actor, practice_id: uuid.UUID, body: PatientCreate
-) -> tuple[Patient, records.PatientData, dict[uuid.UUID, list[str]]]:
-    practice = _practice(session, actor, practice_id)
+    session: Session,
+    actor: Actor,
+    practice_id: uuid.UUID,
+    body: PatientCreate,
+    idempotency_key: str | None = None,
+) -> tuple[Patient, records.PatientData, bool]:
+    """Create a record; with an Idempotency-Key, a replay returns the first record (third value True)."""
+    practice = practice_for(session, actor, practice_id)
     data = records.normalise(body.model_dump(), practice.phone_region)
-    patient = Patient(practice_id=practice.id)
+    ring = keys.keyring_for(session, practice.id)
+    key = fingerprint = None
+    if idempotency_key is not None:
+        # Keyed digests: neither the client's key nor the body can be guessed back from the columns.
+        key = ring.keyed_digest("idempotency-key", f"{actor.kind}:{actor.id}:{idempotency_key}")
+        fingerprint = ring.keyed_digest("create-body", repr(sorted(data.__dict__.items())))
+        earlier = repository.by_create_key(session, practice.id, key)
+        if earlier is not None:
+            if earlier.create_fingerprint != fingerprint:
+                raise Conflict("This Idempotency-Key was already used with a different body.")
+            return earlier, _open_single(session, actor, earlier), True
+    patient = Patient(practice_id=practice.id, create_key=key, create_fingerprint=fingerprint)
     _write(session, patient, data)
-    dupes = duplicates_of(session, actor, patient, data)
-    _event(session, actor, "patient.create", patient)
-    return patient, data, dupes
+    audit_event(session, actor, "patient.create", patient)
+    return patient, data, False
 
 
 def read(session: Session, actor: Actor, patient_id: uuid.UUID, action: str = "patient.read") -> Opened:
     patient = load(session, actor, patient_id)
     data = _open_single(session, actor, patient)
-    _event(session, actor, action, patient)
+    audit_event(session, actor, action, patient)
     return Opened(patient, data)
 
 
@@ -227,50 +209,8 @@ def update(
         patient.updated_at = patient.last_activity_at = utcnow()
         session.add(patient)
         session.flush()
-    _event(session, actor, "patient.update", patient)
+    audit_event(session, actor, "patient.update", patient)
     return Opened(patient, data)
-
-
-def _search_terms(body: PatientSearch, region: str) -> tuple[str | None, str | None, date | None]:
-    try:
-        phone = normalise_phone(body.phone, region) if body.phone else None
-        surname = fold_surname(body.surname) if body.surname else None
-        born = normalise_birth_date(body.birth_date) if body.birth_date else None
-    except NormalisationError as exc:
-        raise Invalid(exc.message, errors=[{"loc": ["body", exc.field], "msg": exc.message}]) from exc
-    if phone is None and surname is None and born is None:
-        raise Invalid("Give a phone number, a surname or a birth date to search.")
-    return phone, surname, born
-
-
-def search(
-    session: Session, actor: Actor, practice_id: uuid.UUID, body: PatientSearch
-) -> tuple[list[Opened], bool]:
-    """Exact search through the most selective blind index, candidates confirmed by decryption."""
-    practice = _practice(session, actor, practice_id)
-    phone, surname, born = _search_terms(body, practice.phone_region)
-    ring = keys.keyring_for(session, practice.id)
-    if phone is not None:
-        spec, value = bi.PHONE, phone
-    elif surname is not None and born is not None:
-        spec, value = bi.SURNAME_BIRTH_DATE, bi.compound(surname, born.isoformat())
-    elif surname is not None:
-        spec, value = bi.SURNAME, surname
-    else:
-        assert born is not None
-        spec, value = bi.BIRTH_DATE, born.isoformat()
-    hits: list[Opened] = []
-    for candidate in repository.by_index(
-        session, practice.id, spec.name, ring.blind_index(spec, value), CANDIDATE_LIMIT
-    ):
-        opened = open_or_flag(session, actor, candidate)
-        if opened.data is None or records.matches(opened.data, phone, surname, born):
-            hits.append(opened)
-    truncated = len(hits) > body.limit
-    for opened in hits[: body.limit]:
-        if opened.data is not None:
-            _event(session, actor, "patient.search", opened.patient)
-    return hits[: body.limit], truncated
 
 
 def erase(
@@ -283,7 +223,7 @@ def erase(
     session.add(patient)
     repository.delete_indexes(session, patient.id)
     session.flush()
-    _event(session, actor, action, patient)
+    audit_event(session, actor, action, patient)
 
 
 def erase_by_id(session: Session, actor: Actor, patient_id: uuid.UUID) -> None:

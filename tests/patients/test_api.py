@@ -8,7 +8,7 @@ import pytest
 from sqlmodel import Session, col, select
 
 from app.audit.models import AuditEvent
-from app.patients.models import PatientIndex
+from app.patients.models import Patient, PatientIndex
 from tests.patients.helpers import BASE, create, search
 
 
@@ -198,3 +198,24 @@ def test_agents_without_patient_rights_are_refused(client, make, practice) -> No
         f"{BASE}/practices/{practice.id}/patients", json={"surname": "X"}, headers=patient_reader
     )
     assert response.status_code == 403
+
+
+def test_create_is_idempotent_with_a_key(client, db, practice, agent) -> None:
+    url = f"{BASE}/practices/{practice.id}/patients"
+    body = {"surname": "Roux", "phones": ["0612121212"]}
+    first = client.post(url, json=body, headers={**agent, "Idempotency-Key": "appel-42"})
+    again = client.post(url, json=body, headers={**agent, "Idempotency-Key": "appel-42"})
+    assert first.status_code == 201 and again.status_code == 200
+    assert again.json()["patient"]["id"] == first.json()["patient"]["id"]
+    assert again.json()["duplicates"] == []
+    other_body = client.post(
+        url, json={**body, "surname": "Rousse"}, headers={**agent, "Idempotency-Key": "appel-42"}
+    )
+    assert other_body.status_code == 409 and "Rousse" not in other_body.text
+    fresh = client.post(url, json=body, headers={**agent, "Idempotency-Key": "appel-43"})
+    assert (
+        fresh.status_code == 201
+        and fresh.json()["duplicates"][0]["patient_id"] == first.json()["patient"]["id"]
+    )
+    raw = db.exec(select(Patient.create_key)).all()
+    assert all(k is None or "appel" not in k for k in raw)
