@@ -1,0 +1,61 @@
+"""Keyboard-only helpers for the console tests: every key press goes through `Keys`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tests.web.conftest import AGENT, DEMO_PASSWORD, SCREENSHOTS
+
+
+@dataclass
+class Keys:
+    """Presses keys on the page and counts them (typing a word counts one press per character)."""
+
+    page: Any
+    count: int = 0
+    log: list[str] = field(default_factory=list)
+
+    def press(self, key: str) -> None:
+        self.page.keyboard.press(key)
+        self.count += 1
+        self.log.append(key)
+
+    def type(self, text: str) -> None:
+        for ch in text:
+            self.page.keyboard.type(ch)
+            self.count += 1
+            self.log.append(ch)
+
+
+def login(page: Any, base: str) -> Keys:
+    keys = Keys(page)
+    page.goto(base + "/console/")
+    page.wait_for_selector("#login-email:focus")
+    keys.type(AGENT)
+    keys.press("Tab")
+    keys.type(DEMO_PASSWORD)
+    keys.press("Enter")
+    page.wait_for_selector("#practice-q:focus")
+    return keys
+
+
+def take_call(page: Any, keys: Keys, letters: str, caller: str = "") -> None:
+    """From the home screen: a few letters of the practice, Enter, the caller's number, Enter."""
+    keys.type(letters)
+    page.wait_for_function(
+        "(t) => document.querySelector('#practice-q')?.getAttribute('aria-activedescendant')", arg=letters
+    )
+    keys.press("Enter")
+    page.wait_for_selector("#caller-number:focus")
+    keys.type(caller)
+    keys.press("Enter")
+    page.wait_for_selector("#sheet")
+
+
+def shot(page: Any, name: str) -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path))
+    return path
