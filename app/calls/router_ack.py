@@ -15,7 +15,7 @@ from app.core.db import SessionDep
 from app.core.errors import NotFound
 
 router = APIRouter(tags=["calls"], include_in_schema=False)
-HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex"}
+HEADERS = {"Cache-Control": "no-store", "X-Robots-Tag": "noindex"}  # RequestGuard adds no-referrer
 PAGE = """<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>Permanence</title>
 <meta name="viewport" content="width=device-width"></head>
 <body><main><h1>Permanence</h1>{}</main></body></html>"""

@@ -18,7 +18,7 @@ from app.core.errors import Conflict, Invalid, NotFound
 from app.core.schemas import e164
 from app.crypto import service as keys
 from app.crypto.fields import RowCipher
-from app.patients import service as patients
+from app.patients import search as patients
 from app.patients.schemas import PatientSearch
 from app.practices import service as practices
 
