@@ -27,7 +27,7 @@ class ReadLimits:
     # Occurrences produced inside the window (after expansion), summed over all events.
     max_occurrences: int = 50_000
     max_dates_per_event: int = 10_000
-    max_seconds: float = 15.0
+    max_seconds: float = 30.0  # CPU seconds, a backstop behind the budgets above
 
 
 DEFAULT_LIMITS = ReadLimits()
