@@ -10,6 +10,7 @@ import typer
 from alembic.config import Config
 from sqlmodel import Session
 
+from app.calendars import cli as calendars_cli
 from app.patients import cli as patients_cli
 from app.triage import cli as triage_cli
 
@@ -137,6 +138,7 @@ def audit_verify() -> None:
 
 
 app.command("rotate-keys")(patients_cli.rotate_keys)
+app.command("sync-agendas")(calendars_cli.sync_agendas)
 app.command("purge-patients")(patients_cli.purge_patients)
 app.command("lint-protocols")(triage_cli.lint_protocols)
 
