@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import delete
+from sqlalchemy import bindparam, delete
 from sqlmodel import Session, col, select
 
 from app.patients.models import Patient, PatientIndex
@@ -23,21 +23,26 @@ def by_create_key(session: Session, practice_id: uuid.UUID, create_key: str) -> 
     return session.exec(stmt).first()
 
 
+# Built once: the lookup runs on every incoming call, and building the statement costs more than
+# running it (bound parameters keep SQLAlchemy's compiled-statement cache warm).
+_BY_INDEX = (
+    select(Patient)
+    .join(PatientIndex, col(PatientIndex.patient_id) == col(Patient.id))
+    .where(
+        col(PatientIndex.practice_id) == bindparam("practice_id"),
+        col(PatientIndex.name) == bindparam("name"),
+        col(PatientIndex.value) == bindparam("value"),
+        col(Patient.erased_at).is_(None),
+    )
+    .order_by(col(Patient.created_at), col(Patient.id))
+    .limit(bindparam("limit"))
+)
+
+
 def by_index(session: Session, practice_id: uuid.UUID, name: str, value: str, limit: int) -> list[Patient]:
     """Live patients whose index ``name`` has ``value`` (candidates: truncation admits false positives)."""
-    stmt = (
-        select(Patient)
-        .join(PatientIndex, col(PatientIndex.patient_id) == col(Patient.id))
-        .where(
-            col(PatientIndex.practice_id) == practice_id,
-            col(PatientIndex.name) == name,
-            col(PatientIndex.value) == value,
-            col(Patient.erased_at).is_(None),
-        )
-        .order_by(col(Patient.created_at), col(Patient.id))
-        .limit(limit)
-    )
-    return list(session.exec(stmt))
+    params = {"practice_id": practice_id, "name": name, "value": value, "limit": limit}
+    return list(session.exec(_BY_INDEX, params=params))
 
 
 def replace_indexes(session: Session, patient: Patient, entries: Iterable[tuple[str, str]]) -> None:
