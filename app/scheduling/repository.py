@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Sequence
@@ -10,6 +9,7 @@ from datetime import datetime, time, timedelta
 
 from sqlmodel import Session, col, delete, or_, select
 
+from app.calendars import service as calendars
 from app.practices.models import Motif, MotifPractitioner, Practitioner
 from app.scheduling import rules as r
 from app.scheduling.models import OpeningException, OpeningRule, ReservedBlock, SlotClaim
@@ -151,20 +151,5 @@ def _occupation(claim: SlotClaim) -> r.Occupation:
 def default_busy_loader(
     session: Session, ids: Sequence[uuid.UUID], lo: datetime, hi: datetime
 ) -> dict[uuid.UUID, list[tuple[datetime, datetime]]]:
-    """Busy intervals stored by calendar sync (app/calendars), when that domain provides them."""
-    try:
-        calendar_models = importlib.import_module("app.calendars.models")
-    except ImportError:
-        return {}
-    model = getattr(calendar_models, "BusyInterval", None)
-    if model is None:
-        return {}
-    found: dict[uuid.UUID, list[tuple[datetime, datetime]]] = defaultdict(list)
-    stmt = (
-        select(model.practitioner_id, model.start_at, model.end_at)
-        .where(col(model.practitioner_id).in_(ids), col(model.end_at) > lo, col(model.start_at) < hi)
-        .order_by(col(model.start_at))
-    )
-    for pid, start, end in session.execute(stmt):
-        found[pid].append((start, end))
-    return found
+    """Busy intervals stored by the last good sync of each remote agenda (app/calendars)."""
+    return calendars.busy_intervals(session, ids, lo, hi)

@@ -22,12 +22,23 @@ class SlotOut(BaseModel):
     reserved: bool
 
 
+class AgendaFreshness(BaseModel):
+    """How old the busy time of a remote agenda is: search uses the last good sync, never waits."""
+
+    practitioner_id: uuid.UUID
+    kind: str
+    status: str
+    last_synced_at: datetime | None
+    age_seconds: float | None
+
+
 class SlotsOut(BaseModel):
     practice_id: uuid.UUID
     motif_id: uuid.UUID
     disposition: Disposition
     time_zone: str
     slots: list[SlotOut]
+    agendas: list[AgendaFreshness] = []
 
 
 class HoldIn(StrictModel):

@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 from app.audit import service as audit
 from app.auth.actor import Actor
 from app.auth.deps import ensure_practice
+from app.calendars import service as calendars
 from app.core.clock import utcnow
 from app.core.config import get_settings
 from app.core.errors import NotFound
@@ -21,7 +22,7 @@ from app.scheduling import availability, repository
 from app.scheduling import rules as r
 from app.scheduling.exceptions import EmergencyNotBookable, MotifNotOffered, SlotUnavailable
 from app.scheduling.models import Hold, SlotClaim
-from app.scheduling.schemas import HoldIn, HoldOut, SlotOut, SlotsOut
+from app.scheduling.schemas import AgendaFreshness, HoldIn, HoldOut, SlotOut, SlotsOut
 from app.scheduling.timeline import from_ts, to_ts
 
 ALTERNATIVES = 3
@@ -102,12 +103,29 @@ def search(
         resource_type="motif",
         resource_id=motif.id,
     )
+    ids = (
+        [request.practitioner_id]
+        if request.practitioner_id
+        else repository.active_practitioners(session, practice.id)
+    )
+    freshness = [
+        AgendaFreshness(
+            practitioner_id=pid,
+            kind=state.kind,
+            status=state.status,
+            last_synced_at=state.last_synced_at,
+            age_seconds=state.age_seconds,
+        )
+        for pid, state in calendars.sync_status(session, ids).items()
+        if state.kind != "internal"
+    ]
     return SlotsOut(
         practice_id=practice.id,
         motif_id=motif.id,
         disposition=request.disposition,
         time_zone=practice.timezone,
         slots=[slot_out(s) for s in slots],
+        agendas=freshness,
     )
 
 

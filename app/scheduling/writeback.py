@@ -9,7 +9,6 @@ remotely) flags the appointment as in conflict — visible in the API — and is
 
 from __future__ import annotations
 
-import importlib
 import logging
 import uuid
 from collections.abc import Callable
@@ -17,13 +16,17 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
+from app.calendars import service as calendars
 from app.calendars.caldav_client import CalDAVClient, object_name
 from app.calendars.errors import RemoteConflict, RemoteNotFound, RemoteUnavailable
 from app.calendars.ical_write import CalendarEvent, render_event
 from app.core import outbox
 from app.core.clock import utcnow
+from app.crypto import service as crypto
+from app.crypto.fields import RowCipher
+from app.crypto.keyring import PracticeKeyring
 from app.practices.models import Motif, Practice
 from app.scheduling.models import Appointment
 
@@ -49,22 +52,11 @@ TARGET_RESOLVERS: list[TargetResolver] = []
 
 def agenda_source_target(session: Session, practitioner_id: uuid.UUID) -> WritebackTarget | None:
     """The practitioner's `caldav` agenda source (app/calendars), its URL and credential unsealed."""
-    try:
-        models = importlib.import_module("app.calendars.models")
-    except ImportError:
+    source = calendars.source_of(session, practitioner_id)
+    if source is None or source.kind != "caldav" or source.url is None:
         return None
-    source_model = models.AgendaSource
-    source = session.scalars(
-        select(source_model).where(
-            source_model.practitioner_id == practitioner_id, source_model.kind == "caldav"
-        )
-    ).first()
-    if source is None or source.url is None:
-        return None
-    from app.crypto import service as crypto
-    from app.crypto.fields import RowCipher
 
-    def unseal(ring: Any) -> tuple[str | None, str | None]:
+    def unseal(ring: PracticeKeyring) -> tuple[str | None, str | None]:
         cipher = RowCipher(ring, "agenda_source", source.id)
         return cipher.open("url", source.url), cipher.open("credential", source.credential)
 
