@@ -21,6 +21,8 @@ OTHER_SPECIALTY_FACTOR = 0.6
 RANK_DECAY = (1.0, 0.8, 0.65, 0.5)
 WORD_CUTOFF = 84.0  # a content word of a phrase matches a word of the sentence with a typo or two
 WORD_MATCH_SCORE = 90.0  # all content words present, in any order: a little below a contiguous match
+PARTIAL_WORDS_SCORE = 80.0  # some distinctive words present (scaled by how much of the phrase they cover)
+DISTINCTIVE = 3  # a word used by at most this many protocols is distinctive
 # Grammatical words carry no meaning for matching; negations ("pas", "plus", "rien") are kept on purpose.
 STOPWORDS = frozenset(
     [
@@ -143,6 +145,10 @@ class VocabularyIndex:
                 self._by_any_word.setdefault(w, []).append(i)
                 if len(words) > 1 or len(words[0]) >= MIN_FUZZY_LENGTH:
                     self._by_word.setdefault(w, []).append(i)
+        self._spread = {
+            w: len({p for i in idx for p in self._phrases[i].protocols})
+            for w, idx in self._by_any_word.items()
+        }
         self._by_length: dict[int, list[str]] = {}
         for w in sorted(self._by_any_word):
             if len(w) >= 4:
@@ -184,12 +190,25 @@ class VocabularyIndex:
         return best
 
     def _word_matches(self, best: dict[str, float]) -> dict[int, float]:
-        """Phrases whose every content word appears in the sentence (order free, small typos allowed)."""
+        """Phrases whose content words appear in the sentence (order free, small typos allowed).
+
+        All words: 90. Otherwise, when the words found are distinctive (used by few protocols) and
+        cover at least half of the phrase, a weaker score proportional to the coverage: this catches
+        other conjugations ("elle voulait mourir" for "je veux mourir") without a lemmatiser.
+        """
         out: dict[int, float] = {}
         for i in {i for w in best for i in self._by_word.get(w, ())}:
             words = self._words[i]
-            if all(w in best for w in words):
-                out[i] = WORD_MATCH_SCORE * min(best[w] for w in words) / 100.0
+            found = [w for w in words if w in best]
+            quality = min(best[w] for w in found) / 100.0
+            if len(found) == len(words):
+                out[i] = WORD_MATCH_SCORE * quality
+                continue
+            if not all(len(w) >= MIN_FUZZY_LENGTH and self._spread[w] <= DISTINCTIVE for w in found):
+                continue
+            coverage = sum(len(w) for w in found) / sum(len(w) for w in words)
+            if coverage >= 0.5:
+                out[i] = PARTIAL_WORDS_SCORE * coverage * quality
         return out
 
     def suggest(
