@@ -124,6 +124,7 @@ async function homeScreen() {
           "ul",
           {},
           h("li", {}, h("kbd", {}, "↑"), " ", h("kbd", {}, "↓"), " ", h("kbd", {}, "Entrée"), " choisir dans une liste"),
+          h("li", {}, h("kbd", {}, "Alt"), "+", h("kbd", {}, "A"), " décrocher l'appel entrant le plus ancien"),
           h("li", {}, h("kbd", {}, "1"), " Oui · ", h("kbd", {}, "2"), " Non · ", h("kbd", {}, "3"), " Je ne sais pas"),
           h("li", {}, h("kbd", {}, "Retour arrière"), " revenir à la question précédente"),
           h("li", {}, h("kbd", {}, "Alt"), "+", h("kbd", {}, "P"), " appelant · ", h("kbd", {}, "Alt"), "+", h("kbd", {}, "T"), " triage · ",

@@ -22,10 +22,11 @@ from tests.dbs import fresh_database
 CHROMIUM = Path("/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "docs" / "screenshots"
-DEMO_PASSWORD = "demo-permanence-2026"  # noqa: S105 - the published demo credentials
+DEMO_PASSWORD = "demo-permanence-2026"  # the published demo credentials
 AGENT = "agent1@permanence.test"
 CALLER_PHONE = "+33612345678"
 VIEWPORT = {"width": 1366, "height": 768}
+UVICORN = [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--log-level", "warning"]
 
 pytestmark = pytest.mark.browser
 
@@ -119,8 +120,7 @@ def server() -> Iterator[Server]:
         port = _free_port()
         log = tmp / "uvicorn.log"
         proc = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(port)]
-            + ["--log-level", "warning"],
+            [*UVICORN, "--port", str(port)],
             env=env,
             cwd=ROOT,
             stdout=log.open("wb"),

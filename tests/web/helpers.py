@@ -59,3 +59,21 @@ def shot(page: Any, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path))
     return path
+
+
+NEXT_QUESTION = """(t) => {
+  const q = document.querySelector('#question-text');
+  return !q || q.innerText !== t;
+}"""
+
+
+def answer_no_until_done(page: Any, keys: Keys) -> int:
+    """Answer "Non" (key 2) to every question until the disposition shows; returns how many."""
+    n = 0
+    while page.query_selector("#question"):
+        text = page.inner_text("#question-text")
+        keys.press("2")
+        n += 1
+        page.wait_for_function(NEXT_QUESTION, arg=text)
+    page.wait_for_selector("#disposition")
+    return n

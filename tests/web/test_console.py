@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
+import httpx
 import pytest
 
-from tests.web.conftest import CALLER_PHONE, Server
-from tests.web.helpers import Keys, login, shot, take_call
+from tests.web.conftest import AGENT, CALLER_PHONE, DEMO_PASSWORD, Server
+from tests.web.helpers import Keys, answer_no_until_done, login, shot, take_call
 
 pytestmark = pytest.mark.browser
 
@@ -28,13 +31,7 @@ def test_routine_booking_keyboard_only(page: Any, server: Server) -> None:
     booking.press("Enter")
     page.wait_for_selector("#question:focus")
     shot(page, "03-triage-question")
-    while page.query_selector("#question"):
-        text = page.inner_text("#question-text")
-        booking.press("2")
-        page.wait_for_function(
-            "(t) => !document.querySelector('#question-text') || document.querySelector('#question-text').innerText !== t",
-            arg=text,
-        )
+    answer_no_until_done(page, booking)
     page.wait_for_selector("#disposition")
     page.wait_for_selector("#slots:focus")
     shot(page, "04-creneaux")
@@ -45,3 +42,175 @@ def test_routine_booking_keyboard_only(page: Any, server: Server) -> None:
     shot(page, "05-rendez-vous-confirme")
     print(f"\nbooking key presses after identification: {booking.count} ({' '.join(booking.log)})")
     assert booking.count <= 12
+
+
+@contextmanager
+def _api(server: Server) -> Iterator[httpx.Client]:
+    """The agent's API client, to check what the console really did."""
+    with httpx.Client(base_url=server.url + "/api/v1", timeout=10) as c:
+        login = {"email": AGENT, "password": DEMO_PASSWORD, "mode": "token"}
+        c.headers["Authorization"] = "Bearer " + c.post("/auth/login", json=login).json()["token"]
+        yield c
+
+
+def _identify_by_name(page: Any, keys: Keys, query: str) -> None:
+    page.wait_for_selector("#caller-q:focus")
+    keys.type(query)
+    keys.press("Enter")
+    page.wait_for_selector("#caller-panel li[role=option][aria-selected=true] >> strong")
+    keys.press("Enter")
+    page.wait_for_selector("#triage-q:focus")
+
+
+def test_emergency_chest_pain_ends_on_the_15_banner(page: Any, server: Server) -> None:
+    keys = login(page, server.url)
+    take_call(page, keys, "batig")
+    _identify_by_name(page, keys, "Lefebvre 02/07/1958")
+    keys.type("mal poitrine")
+    page.wait_for_selector("#triage-panel li[role=option] >> text=Douleur thoracique")
+    keys.press("Enter")
+    page.wait_for_selector("#question.redflag:focus")
+    assert "Signe d'alerte" in page.inner_text("#question")
+    keys.press("1")  # pain for more than 20 minutes: a red flag
+    banner = page.wait_for_selector("#disposition[data-level=emergency]")
+    assert "15" in page.inner_text("#emergency-number")
+    assert "URGENCE VITALE" in banner.inner_text()
+    # Nothing invites booking: the booking panel is gone, no slot is offered.
+    assert page.is_hidden("#booking-panel")
+    assert page.query_selector("#slots li") is None
+    assert page.input_value("#close-outcome") == "redirected_emergency"
+    shot(page, "06-urgence-15")
+    keys.press("Alt+c")
+    page.wait_for_selector("#close-call:focus")
+    keys.press("Enter")
+    page.wait_for_selector("#practice-q:focus")
+    bati = server.practices["Cabinet médical des Batignolles"]
+    with _api(server) as api:
+        calls = api.get(f"/practices/{bati['id']}/calls", params={"outcome": "redirected_emergency"}).json()
+    assert len(calls) >= 1
+
+
+def test_message_for_a_practitioner_prefilled_from_triage(page: Any, server: Server) -> None:
+    keys = login(page, server.url)
+    take_call(page, keys, "bati", CALLER_PHONE)
+    page.wait_for_selector("#caller-panel li[role=option][aria-selected=true] >> text=DUPONT")
+    keys.press("Enter")
+    page.wait_for_selector("#triage-q:focus")
+    keys.type("ren")
+    page.wait_for_selector("#triage-panel li[role=option]")
+    keys.press("Enter")
+    page.wait_for_selector("#question:focus")
+    answer_no_until_done(page, keys)
+    page.wait_for_selector("#slots:focus")
+    keys.press("Alt+g")
+    page.wait_for_selector("#msg-who:focus")
+    assert "DUPONT Marie" in page.input_value("#msg-body")
+    assert "Renouvellement" in page.input_value("#msg-subject")
+    assert page.input_value("#msg-phone") == CALLER_PHONE
+    keys.type("Dr Y")  # type-ahead in the practitioner list
+    keys.press("Tab")
+    keys.press("ArrowDown")  # a callback request
+    keys.press("Tab")
+    keys.press("Tab")
+    keys.press("Tab")
+    keys.press("Control+End")
+    keys.type("\nDemande aussi un certificat de sport.")
+    shot(page, "07-message")
+    keys.press("Control+Enter")
+    page.wait_for_selector("#message-sent")
+    assert "Dr Youssef Benali" in page.inner_text("#message-sent")
+    assert page.input_value("#close-outcome") == "message_taken"
+    bati = server.practices["Cabinet médical des Batignolles"]
+    with _api(server) as api:
+        staff = api.get(f"/practices/{bati['id']}/practitioners").json()
+        practitioners = {p["display_name"]: p["id"] for p in staff}
+        rows = api.get(f"/practices/{bati['id']}/messages").json()
+        mine = [m for m in rows if m["practitioner_id"] == practitioners["Dr Youssef Benali"]]
+        assert mine, rows
+        msg = api.get(f"/messages/{mine[0]['id']}").json()
+    assert msg["kind"] == "callback"
+    assert msg["callback_number"] == CALLER_PHONE
+    assert "certificat de sport" in msg["body"]
+    assert msg["triage_session_id"] is not None and msg["call_id"] is not None
+    keys.press("Alt+c")
+    keys.press("Enter")
+    page.wait_for_selector("#practice-q:focus")
+
+
+def test_move_then_cancel_an_existing_appointment(page: Any, server: Server) -> None:
+    bati = server.practices["Cabinet médical des Batignolles"]
+    patient = server.patients["lefebvre"]
+    with _api(server) as api:
+        motifs = api.get(f"/practices/{bati['id']}/motifs").json()
+        motif = next(m for m in motifs if m["code"] == "consultation")
+        query = {"motif_id": motif["id"], "limit": 1}
+        slot = api.get(f"/practices/{bati['id']}/slots", params=query).json()["slots"][0]
+        booked = api.post(
+            "/appointments",
+            json={
+                "practice_id": bati["id"],
+                "practitioner_id": slot["practitioner_id"],
+                "motif_id": motif["id"],
+                "start": slot["start"],
+                "patient_id": patient["id"],
+            },
+        )
+        assert booked.status_code == 201, booked.text
+        appointment = booked.json()
+    keys = login(page, server.url)
+    take_call(page, keys, "bati")
+    _identify_by_name(page, keys, "lefebvre")
+    page.wait_for_selector("#appointments li")
+    shot(page, "08-rendez-vous-existant")
+    keys.press("Alt+r")
+    page.wait_for_selector("#appointments button:focus >> text=Déplacer")
+    keys.press("Enter")
+    page.wait_for_selector("#slots:focus")
+    keys.press("ArrowDown")
+    keys.press("Enter")
+    page.wait_for_selector("#confirm-yes:focus")
+    keys.press("Enter")
+    page.wait_for_selector("#book-work .done >> text=déplacé")
+    keys.press("Alt+r")
+    keys.press("Tab")
+    page.wait_for_selector("#appointments button:focus >> text=Annuler")
+    keys.press("Enter")
+    keys.press("Enter")
+    page.wait_for_selector("#book-work .done >> text=annulé")
+    assert page.input_value("#close-outcome") == "cancelled"
+    with _api(server) as api:
+        after = api.get(f"/appointments/{appointment['id']}").json()
+    assert after["status"] == "cancelled"
+    assert after["start"] != appointment["start"]
+
+
+def test_call_opened_by_the_telephony_system_is_picked_up_and_closed(page: Any, server: Server) -> None:
+    bati = server.practices["Cabinet médical des Batignolles"]
+    keys = login(page, server.url)
+    with _api(server) as api:
+        opened = api.post("/calls", json={"called_number": "+33142930101", "caller_number": CALLER_PHONE})
+        assert opened.status_code == 201, opened.text
+        call_id = opened.json()["id"]
+    page.wait_for_selector("#incoming li >> text=Batignolles")
+    shot(page, "02-appel-entrant")
+    keys.press("Alt+a")
+    page.wait_for_selector("#sheet")
+    assert "bonjour" in page.inner_text("#sheet .greeting")
+    page.wait_for_selector("#caller-panel li[role=option][aria-selected=true] >> text=DUPONT")
+    keys.press("Enter")
+    page.wait_for_selector("#caller-identified")
+    keys.press("Alt+c")
+    page.wait_for_selector("#close-call:focus")
+    keys.press("Shift+Tab")
+    keys.type("Simple")  # type-ahead: "Simple renseignement"
+    keys.press("Tab")
+    keys.press("Enter")
+    page.wait_for_selector("#practice-q:focus")
+    with _api(server) as api:
+        call = api.get(f"/calls/{call_id}").json()
+    assert call["status"] == "ended"
+    assert call["outcome"] == "information_only"
+    assert call["answered_at"] is not None
+    dupont = server.patients["dupont"]["id"]
+    assert any(link["kind"] == "patient" and link["target_id"] == dupont for link in call["links"])
+    assert bati["id"] == call["practice_id"]

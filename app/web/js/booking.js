@@ -47,6 +47,10 @@ export function bookingPanel() {
 
   async function load({ focusList = false } = {}) {
     if (emergency()) return;
+    if (mode.kind === "book" && call.triage?.next_question) {
+      info.textContent = "Terminez le triage pour voir les créneaux adaptés.";
+      return;
+    }
     await releaseHold();
     mount(work);
     const motifId = mode.kind === "move" ? mode.appointment.motif_id : motifSel.value;
@@ -232,6 +236,13 @@ export function bookingPanel() {
       info.textContent = "Terminez le triage pour voir les créneaux adaptés.";
     }
   });
-  on("goto", (sel) => sel === "#booking-panel" && !emergency() && !slots.items.length && load({ focusList: true }));
+  on("goto", (sel) => {
+    if (sel !== "#booking-panel" || panel.hidden) return false;
+    const first = existing.querySelector("button");
+    if (first) focus(first);
+    else if (slots.items.length) focus(slots.el);
+    else if (!emergency()) load({ focusList: true }).then(() => document.activeElement === document.body && focus(motifSel));
+    return true;
+  });
   return panel;
 }

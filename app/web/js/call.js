@@ -45,10 +45,10 @@ function tick() {
 function shortcuts(ev) {
   if (!state.call) return;
   if (ev.altKey && !ev.ctrlKey && !ev.metaKey) {
-    const target = { p: "#caller-q", t: "#triage-q", r: "#booking-panel", g: "#message-panel", c: "#close-panel" }[ev.key.toLowerCase()];
+    const target = { p: "#caller-q", t: "#triage-q", r: "#booking-panel", g: "#message-panel", c: "#close-call" }[ev.key.toLowerCase()];
     if (target) {
       ev.preventDefault();
-      emit("goto", target);
+      if (emit("goto", target)) return;
       const el = $(target);
       if (el) {
         const inner = el.matches("input,select,textarea,button") ? el : el.querySelector("input,select,textarea,button,[tabindex='0']");

@@ -42,26 +42,42 @@ export async function incomingCalls(container, pickUp) {
     container.append(h("p", { class: "hint" }, "La téléphonie n'est pas reliée : prenez l'appel à gauche."));
     return;
   }
-  const list = h("ul", { class: "pick", "aria-label": "Appels en attente" });
+  const list = h("ul", { class: "pick", id: "incoming", "aria-label": "Appels en attente" });
   const empty = h("p", { class: "hint" }, "Aucun appel en attente.");
-  container.append(list, empty);
+  container.append(list, empty, h("p", { class: "hint" }, h("kbd", {}, "Alt"), "+", h("kbd", {}, "A"), " décrocher le premier appel en attente"));
+  let rows = [];
+  const answer = async ([p, c]) => {
+    clearInterval(handle);
+    document.removeEventListener("keydown", onKey);
+    const full = await api.post(`/calls/${c.id}/answer`, {});
+    pickUp(p, { apiCall: full, callerNumber: full.caller_number });
+  };
+  const onKey = (ev) => {
+    if (!container.isConnected) return document.removeEventListener("keydown", onKey);
+    if (ev.altKey && ev.key.toLowerCase() === "a" && rows.length) {
+      ev.preventDefault();
+      answer(rows[0]);
+    }
+  };
   async function refresh() {
-    if (!container.isConnected) return clearInterval(handle);
-    const rows = [];
+    if (!container.isConnected) {
+      clearInterval(handle);
+      document.removeEventListener("keydown", onKey);
+      return;
+    }
+    const found = [];
     for (const p of state.practices) {
       const calls = await api.get(`/practices/${p.id}/calls`, { status: "ringing", limit: 10 }).catch(() => []);
-      for (const c of calls) rows.push([p, c]);
+      for (const c of calls) found.push([p, c]);
     }
+    rows = found.sort((a, b) => a[1].ringing_at.localeCompare(b[1].ringing_at));
     empty.hidden = rows.length > 0;
-    mount(list, rows.map(([p, c]) => h("li", {}, h("button", {
-      type: "button",
-      onclick: async () => {
-        const full = await api.post(`/calls/${c.id}/answer`, {});
-        pickUp(p, { apiCall: full, callerNumber: full.caller_number });
-      },
-    }, `Décrocher — ${p.name}`), h("span", { class: "meta" }, new Date(c.ringing_at).toLocaleTimeString("fr-FR")))));
+    mount(list, rows.map((row) => h("li", {},
+      h("button", { type: "button", onclick: () => answer(row) }, `Décrocher — ${row[0].name}`),
+      h("span", { class: "meta" }, `sonne depuis ${new Date(row[1].ringing_at).toLocaleTimeString("fr-FR")}`))));
   }
-  const handle = setInterval(refresh, 4000);
+  document.addEventListener("keydown", onKey);
+  const handle = setInterval(refresh, 3000);
   refresh();
 }
 

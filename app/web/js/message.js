@@ -14,8 +14,7 @@ function prefill(call) {
   const name = p ? `${p.surname.toUpperCase()} ${p.given_names || ""}`.trim() : "";
   const lines = [];
   if (p) lines.push(`Patient : ${name}${p.birth_date ? `, né·e le ${fmtDate(p.birth_date)}` : ""}`);
-  const said = document.querySelector("#triage-q")?.value;
-  if (said) lines.push(`Motif : ${said}`);
+  if (call.said) lines.push(`L'appelant dit : « ${call.said} »`);
   if (d) {
     lines.push(`Triage : ${LEVELS[d.level]?.label || d.level}`);
     const yes = s.answers.filter((a) => a.answer !== "no");
@@ -101,6 +100,11 @@ export function messagePanel() {
     focus(f.who);
   }
 
-  on("goto", (sel) => sel === "#message-panel" && !document.querySelector("#msg-who") && form());
+  on("goto", (sel) => {
+    if (sel !== "#message-panel") return false;
+    if (document.querySelector("#msg-who")) focus("#msg-who");
+    else form();
+    return true;
+  });
   return panel;
 }

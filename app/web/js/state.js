@@ -13,8 +13,11 @@ export function on(name, fn) {
   listeners.get(name).push(fn);
 }
 
+/** Returns true when a listener says it handled the event. */
 export function emit(name, payload) {
-  for (const fn of listeners.get(name) || []) fn(payload);
+  let handled = false;
+  for (const fn of listeners.get(name) || []) handled = fn(payload) === true || handled;
+  return handled;
 }
 
 export function resetListeners() {

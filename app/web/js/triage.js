@@ -104,6 +104,7 @@ export function triagePanel() {
 
   async function startSession(suggestion) {
     call.suggestion = suggestion;
+    call.said = q.value.trim();
     list.set([]);
     q.value = suggestion.title;
     try {
@@ -172,13 +173,17 @@ export function triagePanel() {
     }
   }
 
+  const inTriage = () => {
+    const a = document.activeElement;
+    return !a || a === document.body || Boolean(a.closest("#triage-panel"));
+  };
   on("key", (ev) => {
     if (!call.triage) return;
     const map = { 1: "yes", 2: "no", 3: "unknown" };
     if (map[ev.key] && call.triage.next_question) {
       ev.preventDefault();
       answer(map[ev.key]);
-    } else if (ev.key === "Backspace" && call.triage.answers.length && document.activeElement?.closest?.("#triage-panel, body")) {
+    } else if (ev.key === "Backspace" && call.triage.answers.length && inTriage()) {
       ev.preventDefault();
       undo();
     }
