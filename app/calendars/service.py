@@ -140,12 +140,16 @@ def sync_due_sources(engine: Engine, now: dt.datetime | None = None, limit: int 
     counts: dict[str, int] = defaultdict(int)
     for plan in plans:
         got = sync.fetch(plan)
-        with Session(engine, expire_on_commit=False) as session:
-            row = session.get(AgendaSource, plan.source_id)
-            if row is not None:
-                sync.apply(session, row, plan, got, now)
-                counts[row.status] += 1
-            session.commit()
+        try:
+            with Session(engine, expire_on_commit=False) as session:
+                row = session.get(AgendaSource, plan.source_id)
+                if row is not None:
+                    sync.apply(session, row, plan, got, now)
+                    counts[row.status] += 1
+                session.commit()
+        except Exception:  # one source's storage failure must not stop the others
+            log.exception("agenda source %s: storing the sync failed", plan.source_id)
+            counts["failed"] += 1
     return dict(counts)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +19,7 @@ from pathlib import Path
 from sqlmodel import Session, col, delete, select
 
 from app.calendars.caldav_client import CalDAVClient
-from app.calendars.errors import CalendarError
+from app.calendars.errors import CalendarError, RemoteProtocolError, RemoteUnavailable, SyncUnsupported
 from app.calendars.ical_read import BusyInterval as Occurrence
 from app.calendars.ical_read import expand_busy
 from app.calendars.ics_url import DEFAULT_MAX_BYTES, fetch_ics
@@ -27,6 +28,8 @@ from app.crypto.fields import RowCipher
 from app.crypto.keyring import PracticeKeyring
 from app.crypto.service import open_with_reload
 from app.practices.models import Practice
+
+log = logging.getLogger("permanence.calendars")
 
 HORIZON_BACK = dt.timedelta(days=1)
 HORIZON_AHEAD = dt.timedelta(days=120)
@@ -137,6 +140,19 @@ def _fetch_document(p: SyncPlan) -> Fetched:
     return Fetched(objects=[parsed], etag=got.etag, last_modified=got.last_modified)
 
 
+def _in_window(client: CalDAVClient, p: SyncPlan, listed: set[str]) -> set[str]:
+    """Objects overlapping the horizon, or all of them when the server cannot say in time.
+
+    A hostile object (FREQ=SECONDLY…) can make the server's own time-range expansion time out;
+    fetching everything listed is then slower but still correct.
+    """
+    assert p.url is not None
+    try:
+        return {r.href for r in client.query(p.url, *p.window).changed}
+    except (RemoteUnavailable, RemoteProtocolError, SyncUnsupported):
+        return listed
+
+
 def _fetch_caldav(p: SyncPlan) -> Fetched:
     if p.url is None:
         return Fetched(error="no URL configured")
@@ -148,9 +164,7 @@ def _fetch_caldav(p: SyncPlan) -> Fetched:
         if p.refresh_all:
             # A full listing covers years of history: fetch only what overlaps the horizon, and
             # remember the others' ETags so later incremental syncs know them.
-            in_window = listed if result.method == "calendar-query" else {
-                r.href for r in client.query(p.url, *p.window).changed
-            }  # fmt: skip
+            in_window = listed if result.method == "calendar-query" else _in_window(client, p, listed)
             changed = [r for r in result.changed if r.href in in_window]
             idle = [ParsedObject(r.href, r.etag, []) for r in result.changed if r.href not in in_window]
         else:
@@ -174,6 +188,9 @@ def fetch(p: SyncPlan) -> Fetched:
         return Fetched(error=str(exc)[:300])
     except OSError as exc:  # a demo file that went away
         return Fetched(error=f"calendar file unreadable ({type(exc).__name__})")
+    except Exception as exc:  # a bug or an odd answer must not stop the other sources' syncs
+        log.exception("agenda source %s: unexpected sync failure", p.source_id)
+        return Fetched(error=f"unexpected sync failure ({type(exc).__name__})")
 
 
 def _replace(session: Session, source: AgendaSource, obj: ParsedObject) -> None:

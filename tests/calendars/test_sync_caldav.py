@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, col, delete, select
 
-from app.calendars import service
+from app.calendars import service, sync
 from app.calendars.caldav_client import CalDAVClient, object_name
 from app.calendars.ical_write import CalendarEvent, render_event
 from app.calendars.models import AgendaSource, BusyInterval
@@ -155,3 +155,24 @@ def test_a_hostile_agenda_never_blocks_another_practitioner(engine: Engine, comm
         assert busy(check, alice.id) == []
     # Nothing is due any more: a second pass does no work.
     assert service.sync_due_sources(engine) == {}
+
+
+def test_one_hostile_object_does_not_hide_the_others(
+    db: Session, make: Factory, own_radicale: RadicaleServer, monkeypatch: pytest.MonkeyPatch
+):
+    # Radicale's own time-range expansion of the hostile object stalls: our query times out and the
+    # sync falls back to fetching every listed object (own server: its busy thread dies with it).
+    monkeypatch.setattr(sync, "REMOTE_TIMEOUT", 1.5)
+    url = own_radicale.make_calendar("agenda")
+    source, doctor = caldav_source(db, make, own_radicale, url)
+    with CalDAVClient(own_radicale.url, own_radicale.username, own_radicale.password) as remote:
+        remote.put(url + "good.ics", remote_event("good", soon(2)))
+        remote.put(url + "storm.ics", (FIXTURES / "infinite_rrule.ics").read_bytes())
+        service.sync_source(db, source)
+        assert source.status == "partial", source.last_error
+        assert "too expensive" in (source.last_error or "")
+        assert busy(db, doctor) == [(soon(2), soon(2) + dt.timedelta(hours=1))]
+        remote.delete(url + "storm.ics")
+    service.sync_source(db, source)
+    assert source.status == "ok" and source.last_error is None
+    assert len(busy(db, doctor)) == 1
