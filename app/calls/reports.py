@@ -114,8 +114,8 @@ def month_bounds(month: str) -> tuple[date, date]:
 
 
 def billing_csv(session: Session, practice: Practice, month: str) -> tuple[billing.Invoice, str]:
-    plan_row = get_plan(session, practice.id)
     start, end = window(practice, *month_bounds(month))
+    plan_row = get_plan(session, practice.id)
     rows = calls_between(session, practice.id, start, end)
     plan = billing.Plan(
         model=plan_row.model,

@@ -110,7 +110,7 @@ def test_booking_during_a_call_reaches_the_integrator(live):
 
 
 def test_a_rolled_back_booking_emits_nothing(live):
-    practice, doctor, motif, number, agent, supervisor = _setup(live)
+    practice, doctor, motif, _number, agent, supervisor = _setup(live)
     live.client.post(
         f"/api/v1/practices/{practice.id}/webhooks",
         json={"url": live.http.url, "event_types": ["appointment.created"]},

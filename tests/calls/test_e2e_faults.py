@@ -4,6 +4,7 @@ loses the message, never duplicates it; failures show in the delivery log and es
 from __future__ import annotations
 
 import json
+import logging
 import time
 
 from app.calls import signing
@@ -103,7 +104,8 @@ def test_webhook_receiver_down_then_up_delivers_exactly_once(live):
     assert entry["log"][-1]["manual"] is True and entry["status"] == "delivered"
 
 
-def test_smtp_down_is_a_recorded_failure_and_escalation_moves_on(live):
+def test_smtp_down_is_a_recorded_failure_and_escalation_moves_on(live, caplog):
+    caplog.set_level(logging.DEBUG)  # our loggers; the test SMTP server logs what it receives
     practice, doctor, agent, _ = _setup(live)
     live.smtp.stop()
     message_id = _message(live, practice, doctor, agent, priority="urgent")
@@ -145,6 +147,8 @@ def test_smtp_down_is_a_recorded_failure_and_escalation_moves_on(live):
     live.due_now("calls.escalate")
     live.drain()
     assert len(live.attempts(message_id)) == 3
+    ours = "\n".join(r.getMessage() for r in caplog.records if not r.name.startswith("mail.log"))
+    assert "failed" in ours and "analyse" not in ours  # failures logged, no health data
 
 
 def test_contacts_run_out_and_the_message_stays_visible(live):

@@ -4,6 +4,7 @@ not acknowledged → escalated → acknowledged through the e-mailed link. Real 
 from __future__ import annotations
 
 import json
+import logging
 import re
 import time
 
@@ -94,7 +95,8 @@ def _verified(live, secret):
     return out
 
 
-def test_urgent_message_is_delivered_escalated_and_acknowledged(live):
+def test_urgent_message_is_delivered_escalated_and_acknowledged(live, caplog):
+    caplog.set_level(logging.DEBUG)  # our loggers; the test SMTP server logs what it receives
     practice, doctor, patient, number, agent, supervisor = _setup(live)
     client = live.client
     r = client.post(
@@ -213,6 +215,9 @@ def test_urgent_message_is_delivered_escalated_and_acknowledged(live):
         f"/api/v1/messages/{message['id']}/done", headers=make_practitioner_headers(live, practice)
     )
     assert r.status_code == 200 and r.json()["status"] == "done"
+    ours = "\n".join(r.getMessage() for r in caplog.records if not r.name.startswith("mail.log"))
+    for health in (SUBJECT, BODY, "Lefèvre", "612345678"):
+        assert health not in ours
 
 
 def make_practitioner_headers(live, practice):
