@@ -19,7 +19,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from app.triage.compiled import compile_protocol
-from app.triage.engine import Answer, PatientContext, SessionState, answer, step
+from app.triage.engine import Answer, PatientContext
+from app.triage.interactive import SessionState, answer, step
 from app.triage.protocols import load_rules
 from app.triage.vocabulary import VocabularyIndex
 

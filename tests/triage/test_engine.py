@@ -5,16 +5,8 @@ from __future__ import annotations
 import pytest
 
 from app.triage.compiled import CompiledProtocol
-from app.triage.engine import (
-    Answer,
-    PatientContext,
-    TriageInputError,
-    answer,
-    assess,
-    start,
-    step,
-    undo,
-)
+from app.triage.engine import Answer, PatientContext, TriageInputError, assess
+from app.triage.interactive import answer, start, step, undo
 from app.triage.schema import Level
 
 Y, N, U = Answer.yes, Answer.no, Answer.unknown
