@@ -37,7 +37,7 @@ def _call_out(
 ) -> CallOut:
     links = [
         CallLinkOut(kind=r.kind, target_id=r.target_id, created_at=r.created_at)
-        for r in service.links_of(session, call.id)
+        for r in service.all_links(session, call)
     ]
     return CallOut(
         **call.model_dump(exclude={"caller_number"}),

@@ -21,6 +21,7 @@ from app.crypto.fields import RowCipher
 from app.patients import search as patients
 from app.patients.schemas import PatientSearch
 from app.practices import service as practices
+from app.triage.models import TriageSession
 
 RESOURCE = "call"
 
@@ -154,7 +155,7 @@ def close(session: Session, actor: Actor, call: Call, body: CallClose) -> Call:
             "ringing_at": call.ringing_at.isoformat(),
             "answered_at": call.answered_at.isoformat() if call.answered_at else None,
             "ended_at": at.isoformat(),
-            "linked": {kind: [str(t) for t in ids] for kind, ids in links_by_kind(session, call.id).items()},
+            "linked": {kind: [str(t) for t in ids] for kind, ids in links_by_kind(session, call).items()},
         },
     )
     return call
@@ -190,9 +191,32 @@ def links_of(session: Session, call_id: uuid.UUID) -> list[CallLink]:
     return list(session.scalars(stmt))
 
 
-def links_by_kind(session: Session, call_id: uuid.UUID) -> dict[str, list[uuid.UUID]]:
+def all_links(session: Session, call: Call) -> list[CallLink]:
+    """Explicit links plus triage sessions started with this call's id (app/triage records call_id)."""
+    rows = links_of(session, call.id)
+    linked = {(r.kind, r.target_id) for r in rows}
+    started = session.exec(
+        select(TriageSession.id, TriageSession.created_at).where(
+            TriageSession.call_id == call.id, TriageSession.practice_id == call.practice_id
+        )
+    ).all()
+    for triage_id, at in started:
+        if ("triage_session", triage_id) not in linked:
+            rows.append(
+                CallLink(
+                    call_id=call.id,
+                    practice_id=call.practice_id,
+                    kind="triage_session",
+                    target_id=triage_id,
+                    created_at=at,
+                )
+            )
+    return sorted(rows, key=lambda r: (r.created_at, r.kind))
+
+
+def links_by_kind(session: Session, call: Call) -> dict[str, list[uuid.UUID]]:
     out: dict[str, list[uuid.UUID]] = {}
-    for row in links_of(session, call_id):
+    for row in all_links(session, call):
         out.setdefault(row.kind, []).append(row.target_id)
     return out
 

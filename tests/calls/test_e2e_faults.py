@@ -161,3 +161,32 @@ def test_contacts_run_out_and_the_message_stays_visible(live):
     assert len(live.attempts(message_id)) == 3
     assert not live.pending("calls.escalate")
     assert live.message(message_id).status == "delivered"
+
+
+def test_payload_detail_is_what_the_subscription_allows(live):
+    practice, doctor, agent, supervisor = _setup(live)
+    for detail in ("ids", "content"):
+        r = live.client.post(
+            f"/api/v1/practices/{practice.id}/webhooks",
+            json={
+                "url": f"{live.http.url}?detail={detail}",
+                "event_types": ["message.created"],
+                "detail": detail,
+            },
+            headers=supervisor,
+        )
+        assert r.status_code == 201, r.text
+    message_id = _message(live, practice, doctor, agent)
+    live.drain()
+    bodies = {req.path.rsplit("=", 1)[1]: json.loads(req.body) for req in live.http.received}
+    assert "content" not in bodies["ids"]["data"]
+    assert bodies["content"]["data"]["content"]["subject"] == "Résultats d'analyse"
+    assert (
+        bodies["ids"]["id"] == bodies["content"]["id"] and bodies["ids"]["data"]["message_id"] == message_id
+    )
+    # the stored event and the outbox never hold the text
+    from app.calls.webhook_models import WebhookEvent
+    from app.core.outbox import OutboxJob
+
+    assert "analyse" not in json.dumps([e.payload for e in live.get(WebhookEvent)])
+    assert "analyse" not in json.dumps([j.payload for j in live.get(OutboxJob)])
