@@ -166,10 +166,19 @@ def _perform_sync(session: Session, payload: dict[str, object]) -> None:
 
 
 def busy_intervals(
-    session: Session, practitioner_ids: Sequence[uuid.UUID], start: dt.datetime, end: dt.datetime
+    session: Session,
+    practitioner_ids: Sequence[uuid.UUID],
+    start: dt.datetime,
+    end: dt.datetime,
+    *,
+    ignore_uid_suffix: str | None = None,
 ) -> dict[uuid.UUID, list[tuple[dt.datetime, dt.datetime]]]:
-    """Stored busy time overlapping [start, end), merged, per practitioner (slot search input)."""
-    rows = session.execute(
+    """Stored busy time overlapping [start, end), merged, per practitioner (slot search input).
+
+    `ignore_uid_suffix` (e.g. "@permanence") leaves out events the service wrote itself into the
+    remote agenda, which the booking side already knows as appointments.
+    """
+    stmt = (
         select(BusyInterval.practitioner_id, BusyInterval.start_at, BusyInterval.end_at)
         .where(
             col(BusyInterval.practitioner_id).in_(list(practitioner_ids)),
@@ -178,6 +187,9 @@ def busy_intervals(
         )
         .order_by(col(BusyInterval.practitioner_id), col(BusyInterval.start_at))
     )
+    if ignore_uid_suffix:
+        stmt = stmt.where(~col(BusyInterval.uid).endswith(ignore_uid_suffix, autoescape=True))
+    rows = session.execute(stmt)
     found: dict[uuid.UUID, list[tuple[dt.datetime, dt.datetime]]] = defaultdict(list)
     for practitioner_id, begin, finish in rows:
         found[practitioner_id].append((begin, finish))

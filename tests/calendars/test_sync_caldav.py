@@ -176,3 +176,16 @@ def test_one_hostile_object_does_not_hide_the_others(
     service.sync_source(db, source)
     assert source.status == "ok" and source.last_error is None
     assert len(busy(db, doctor)) == 1
+
+
+def test_own_events_can_be_left_out(db: Session, make: Factory, radicale: RadicaleServer, agenda):
+    url, remote = agenda
+    source, doctor = caldav_source(db, make, radicale, url)
+    remote.put(url + "mine.ics", remote_event("1b2c@permanence", soon(2)))
+    remote.put(url + "theirs.ics", remote_event("golf@icloud.com", soon(3)))
+    service.sync_source(db, source)
+    now = dt.datetime.now(dt.UTC)
+    window = (now, now + dt.timedelta(days=10))
+    assert len(service.busy_intervals(db, [doctor], *window)[doctor]) == 2
+    only_theirs = service.busy_intervals(db, [doctor], *window, ignore_uid_suffix="@permanence")
+    assert only_theirs[doctor] == [(soon(3), soon(3) + dt.timedelta(hours=1))]
