@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from app.audit import service as audit
 from app.auth.actor import Actor
 from app.core.errors import Invalid
 from app.crypto import blind_index as bi
@@ -95,4 +96,8 @@ def search(
     for opened in hits[: body.limit]:
         if opened.data is not None:
             audit_event(session, actor, "patient.search", opened.patient)
+    if not hits:
+        # Looking someone up is itself worth a trace, even when nobody matches (no terms recorded).
+        audit.record(session, actor=actor, action="patient.search", practice_id=practice.id,
+                     resource_type="patient", outcome="no_match")  # fmt: skip
     return hits[: body.limit], truncated

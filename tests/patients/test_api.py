@@ -94,6 +94,16 @@ def test_search_by_phone_surname_and_birth_date(client, practice, agent) -> None
     assert ids(surname="fontaine") == []
 
 
+def test_every_search_is_audited_without_its_terms(client, db, practice, agent) -> None:
+    found = create(client, agent, practice.id, surname="Clément", phones=["0655443322"])["patient"]
+    search(client, agent, practice.id, phone="0655443322")
+    search(client, agent, practice.id, phone="0600000001")
+    events = _events(db, "patient.search")
+    assert [(e.resource_id, e.outcome) for e in events] == [(found["id"], "success"), (None, "no_match")]
+    dumped = " ".join(str(e.model_dump()) for e in events)
+    assert "0655443322" not in dumped and "Clément" not in dumped
+
+
 def test_foreign_practice_answers_404_everywhere(client, make, practice, agent) -> None:
     other = make.practice()
     foreign = create(client, make.headers("agent", [other]), other.id, surname="Secret")["patient"]
