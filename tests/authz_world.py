@@ -210,4 +210,4 @@ def _triage_session_of_foreign(w: World) -> str:
     from tests.factories import ADMIN
 
     body = SessionCreate(practice_id=w.foreign.id, protocol_id="chest_pain")
-    return str(service.create_session(w.make.db, ADMIN, body).row.id)
+    return str(service.create_session(w.make.db, ADMIN, body)[0].row.id)

@@ -37,3 +37,6 @@ class TriageSession(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     completed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Idempotent creation: keyed digests (practice index key) of the client's Idempotency-Key and body.
+    create_key: str | None = Field(default=None, max_length=64, index=True)
+    create_fingerprint: str | None = Field(default=None, max_length=64)

@@ -6,8 +6,9 @@ Findings, answers and patient context travel in bodies, never in URLs.
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Header, Response
 
 from app.auth.deps import CanReadTriage, CanWriteTriage
 from app.core.db import SessionDep
@@ -28,6 +29,7 @@ from app.triage.schemas import (
 )
 
 router = APIRouter(prefix="/api/v1/triage", tags=["triage"])
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", min_length=1, max_length=200)]
 
 
 @router.get("/findings", response_model=list[FindingOut])
@@ -74,11 +76,22 @@ def assess(body: AssessRequest, actor: CanReadTriage) -> AssessResponse:
     )
 
 
-@router.post("/sessions", response_model=SessionOut, status_code=201)
+@router.post(
+    "/sessions",
+    response_model=SessionOut,
+    status_code=201,
+    responses={200: {"description": "Replay of an earlier request with the same Idempotency-Key"}},
+)
 def create_session(
-    body: SessionCreate, actor: CanWriteTriage, session: SessionDep, response: Response
+    body: SessionCreate,
+    actor: CanWriteTriage,
+    session: SessionDep,
+    response: Response,
+    idempotency_key: IdempotencyKey = None,
 ) -> SessionOut:
-    view = service.create_session(session, actor, body)
+    view, replay = service.create_session(session, actor, body, idempotency_key)
+    if replay:
+        response.status_code = 200
     response.headers["Location"] = f"/api/v1/triage/sessions/{view.row.id}"
     return views.session_out(view, service.rules())
 

@@ -13,7 +13,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from app.audit import service as audit
 from app.auth.actor import Actor
@@ -185,7 +185,10 @@ def _evaluate(
     return views.Evaluated(assess(cp, answers, ctx), next_question(cp, resolve(cp, answers, ctx)))
 
 
-def create_session(session: Session, actor: Actor, body: SessionCreate) -> views.SessionView:
+def create_session(
+    session: Session, actor: Actor, body: SessionCreate, idempotency_key: str | None = None
+) -> tuple[views.SessionView, bool]:
+    """Start a session; with an Idempotency-Key, a replay returns the first session (second value True)."""
     practice = session.get(Practice, body.practice_id)
     ensure_practice(
         session,
@@ -194,6 +197,21 @@ def create_session(session: Session, actor: Actor, body: SessionCreate) -> views
         resource_type="practice",
         resource_id=body.practice_id,
     )
+    key = fingerprint = None
+    if idempotency_key is not None:
+        # Keyed digests: neither the client's key nor the body can be guessed back from the columns.
+        ring = keys.keyring_for(session, body.practice_id)
+        key = ring.keyed_digest("idempotency-key", f"triage:{actor.kind}:{actor.id}:{idempotency_key}")
+        fingerprint = ring.keyed_digest("create-body", body.model_dump_json())
+        earlier = session.exec(
+            select(TriageSession).where(
+                TriageSession.practice_id == body.practice_id, TriageSession.create_key == key
+            )
+        ).first()
+        if earlier is not None:
+            if earlier.create_fingerprint != fingerprint:
+                raise Conflict("This Idempotency-Key was already used with a different body.")
+            return read_session(session, actor, earlier.id), True
     protocol(body.protocol_id, in_body=True)
     cp = compiled(body.protocol_id)
     ctx = _context(body.patient)
@@ -210,6 +228,8 @@ def create_session(session: Session, actor: Actor, body: SessionCreate) -> views
         actor_kind=actor.kind,
         actor_id=actor.id,
         call_id=body.call_id,
+        create_key=key,
+        create_fingerprint=fingerprint,
     )
     session.add(row)
     session.flush()
@@ -217,7 +237,7 @@ def create_session(session: Session, actor: Actor, body: SessionCreate) -> views
     ev = _evaluate(cp, ctx, [])
     _store(session, row, state, ev)
     _event(session, actor, "triage_session.create", row)
-    return views.SessionView(row, state, ev.disposition_json(), ev.question, cp)
+    return views.SessionView(row, state, ev.disposition_json(), ev.question, cp), False
 
 
 def _load(session: Session, actor: Actor, session_id: uuid.UUID) -> TriageSession:

@@ -212,3 +212,13 @@ def test_startup_refuses_a_broken_rule_set(tmp_path: Path) -> None:
     path.write_text(path.read_text(encoding="utf-8").replace('call: "15", ', "", 1), encoding="utf-8")
     with pytest.raises(service.BrokenRuleSet, match=r"protocols/chest_pain.yaml: .*must name call"):
         service.startup_check(root)
+
+
+def test_idempotent_session_creation(client, agent, practice) -> None:
+    headers = {**agent, "Idempotency-Key": "call-42-triage"}
+    first = _start(client, headers, practice)
+    again = _start(client, headers, practice)
+    assert first.status_code == 201 and again.status_code == 200
+    assert first.json()["id"] == again.json()["id"]
+    _problem(_start(client, headers, practice, patient={"age_years": 30}), 409)
+    assert _start(client, agent, practice).json()["id"] != first.json()["id"]  # no key: a new session
