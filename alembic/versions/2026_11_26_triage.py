@@ -37,8 +37,6 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("completed_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("create_key", sa.String(length=64), nullable=True),
-        sa.Column("create_fingerprint", sa.String(length=64), nullable=True),
         sa.ForeignKeyConstraint(
             ["practice_id"],
             ["practice.id"],
@@ -50,12 +48,10 @@ def upgrade() -> None:
     with op.batch_alter_table("triage_session", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_triage_session_practice_id"), ["practice_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_triage_session_call_id"), ["call_id"], unique=False)
-        batch_op.create_index(batch_op.f("ix_triage_session_create_key"), ["create_key"], unique=False)
 
 
 def downgrade() -> None:
     with op.batch_alter_table("triage_session", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_triage_session_create_key"))
         batch_op.drop_index(batch_op.f("ix_triage_session_call_id"))
         batch_op.drop_index(batch_op.f("ix_triage_session_practice_id"))
     op.drop_table("triage_session")
