@@ -88,3 +88,29 @@ def test_rotate_keys_command_then_retire_then_purge(own_db: str) -> None:
     with Session(get_engine()) as session:
         erased = session.get(Patient, ids[0])
         assert erased is not None and erased.erased_at is not None and erased.surname is None
+
+
+def test_service_refuses_to_start_with_a_wrong_master_key(
+    own_db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from app.crypto.errors import KeyConfigurationError
+    from app.crypto.keys import generate_master_key
+    from app.main import app
+
+    with Session(get_engine(), expire_on_commit=False) as session:
+        practice = Practice(name="Cabinet clé", specialties=["generaliste"])
+        session.add(practice)
+        session.commit()
+        service.create(session, ADMIN, practice.id, PatientCreate(surname="Blanc"))
+        session.commit()
+    with TestClient(app):  # the configured (development) key: starts, and records its check value
+        pass
+    monkeypatch.setenv("PERMANENCE_MASTER_KEY", generate_master_key())
+    _reset()
+    with (
+        pytest.raises(KeyConfigurationError, match="not the key this database was set up with"),
+        TestClient(app),
+    ):
+        pass
