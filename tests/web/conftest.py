@@ -166,5 +166,7 @@ def page(browser: Any, server: Server) -> Iterator[Any]:
     errors: list[str] = []
     pg.on("pageerror", lambda exc: errors.append(str(exc)))
     yield pg
+    if os.environ.get("PERMANENCE_WEB_DEBUG"):
+        pg.screenshot(path=str(Path(tempfile.gettempdir()) / "console-last.png"))
     context.close()
     assert not errors, f"JavaScript errors in the console: {errors}"

@@ -70,6 +70,7 @@ NEXT_QUESTION = """(t) => {
 def answer_no_until_done(page: Any, keys: Keys) -> int:
     """Answer "Non" (key 2) to every question until the disposition shows; returns how many."""
     n = 0
+    page.wait_for_selector("#question:focus, #disposition")
     while page.query_selector("#question"):
         text = page.inner_text("#question-text")
         keys.press("2")

@@ -72,6 +72,11 @@ def test_emergency_chest_pain_ends_on_the_15_banner(page: Any, server: Server) -
     page.wait_for_selector("#question.redflag:focus")
     assert "Signe d'alerte" in page.inner_text("#question")
     keys.press("1")  # pain for more than 20 minutes: a red flag
+    page.wait_for_selector("#disposition[data-level=emergency]")
+    keys.press("Backspace")  # back to change the answer: the question comes again
+    page.wait_for_selector("#question.redflag:focus")
+    assert page.query_selector("#disposition") is None
+    keys.press("1")
     banner = page.wait_for_selector("#disposition[data-level=emergency]")
     assert "15" in page.inner_text("#emergency-number")
     assert "URGENCE VITALE" in banner.inner_text()
@@ -214,3 +219,55 @@ def test_call_opened_by_the_telephony_system_is_picked_up_and_closed(page: Any, 
     dupont = server.patients["dupont"]["id"]
     assert any(link["kind"] == "patient" and link["target_id"] == dupont for link in call["links"])
     assert bati["id"] == call["practice_id"]
+
+
+def test_new_patient_then_dental_booking(page: Any, server: Server) -> None:
+    keys = login(page, server.url)
+    take_call(page, keys, "bellec", "06 99 88 77 66")
+    page.wait_for_selector("#caller-panel li[role=option][aria-selected=true] >> text=Nouveau patient")
+    keys.press("Enter")
+    page.wait_for_selector("#new-surname:focus")
+    assert page.input_value("#new-phone") == "06 99 88 77 66"
+    keys.type("Martin")
+    keys.press("Tab")
+    keys.type("Paul")
+    keys.press("Tab")
+    keys.type("01/02/1990")
+    shot(page, "09-nouveau-patient")
+    keys.press("Enter")
+    page.wait_for_selector("#caller-identified >> text=MARTIN Paul")
+    page.wait_for_selector("#triage-q:focus")
+    booking = Keys(page)
+    booking.type("detartrage")
+    page.wait_for_selector("#triage-panel li[role=option]")
+    booking.press("Enter")
+    answer_no_until_done(page, booking)
+    page.wait_for_selector("#slots:focus")
+    booking.press("Enter")
+    page.wait_for_selector("#confirm-yes:focus")
+    booking.press("Enter")
+    page.wait_for_selector("#booked")
+    print(f"\ndental booking key presses after identification: {booking.count} ({' '.join(booking.log)})")
+    bellecour = server.practices["Cabinet dentaire Bellecour"]
+    with _api(server) as api:
+        found = api.post(f"/practices/{bellecour['id']}/patients/search", json={"phone": "0699887766"}).json()
+        assert len(found["items"]) == 1
+        pid = found["items"][0]["id"]
+        appts = api.get(f"/practices/{bellecour['id']}/appointments", params={"patient_id": pid}).json()
+    assert len(appts) == 1 and appts[0]["triage_session_id"] is not None
+
+
+def test_first_load_is_small(page: Any, server: Server) -> None:
+    sizes: dict[str, int] = {}
+
+    def record(response: Any) -> None:
+        if "/console/" in response.url:
+            sizes[response.url.split("/console/", 1)[1] or "index.html"] = len(response.body())
+
+    page.on("response", record)
+    page.goto(server.url + "/console/")
+    page.wait_for_selector("#login-email:focus")
+    total = sum(sizes.values())
+    print(f"\nfirst load: {total} bytes in {len(sizes)} files (uncompressed)")
+    assert {"index.html", "app.js", "styles.css"} <= set(sizes)
+    assert total < 300_000
