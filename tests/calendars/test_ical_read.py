@@ -197,3 +197,33 @@ def test_merge_busy_joins_overlapping_and_touching_intervals():
 def test_window_requires_aware_datetimes():
     with pytest.raises(ValueError):
         expand_busy(b"", "Europe/Paris", dt.datetime(2026, 1, 1), utc(2026, 2, 1))
+
+
+def test_orphan_override_without_its_series_is_still_busy():
+    result = busy("orphan_override.ics", *MARCH)
+    assert spans(result) == [(paris(2026, 3, 10, 15), paris(2026, 3, 10, 16))]
+    assert result[0].recurrence_id == "20260310T130000Z"
+
+
+def test_several_vcalendars_in_one_file():
+    result = busy("multiple_calendars.ics", *MARCH)
+    assert [i.uid for i in result] == ["first@test", "second@test"]
+
+
+def test_exdate_in_utc_removes_local_occurrences_across_dst():
+    result = busy("exdate_utc.ics", *MARCH)
+    days = [i.start.astimezone(PARIS).day for i in result]
+    # 25 March (winter, 08:00Z), 30 March and 1 April (summer, 07:00Z) are excluded.
+    assert days == [23, 24, 26, 27, 28, 29, 31]
+    assert all(i.start.astimezone(PARIS).hour == 9 for i in result)
+
+
+def test_all_day_with_duration_and_weekly_all_day_series():
+    result = busy("all_day_duration.ics", *MARCH)
+    assert spans(result) == [
+        (paris(2026, 3, 2), paris(2026, 3, 3)),
+        (paris(2026, 3, 9), paris(2026, 3, 10)),
+        (paris(2026, 3, 10), paris(2026, 3, 13)),
+        (paris(2026, 3, 16), paris(2026, 3, 17)),
+    ]
+    assert merge_busy(result)[1] == (paris(2026, 3, 9), paris(2026, 3, 13))
