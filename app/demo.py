@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 from app.auth import service as auth
 from app.auth.actor import Actor
 from app.auth.permissions import ROLE_PERMISSIONS
+from app.patients import demo as demo_patients
 from app.practices import service as practices
 from app.practices.models import Practice
 from app.practices.schemas import (
@@ -186,6 +187,7 @@ def seed(session: Session) -> str:
             password=DEMO_PASSWORD,
             practice_ids=[] if role == "admin" else ids,
         )
+    demo_patients.seed(session, actor, ids)
     _, key = auth.create_api_key(
         session,
         client="Démo téléphonie",
