@@ -140,6 +140,11 @@ def _fetch_document(p: SyncPlan) -> Fetched:
     return Fetched(objects=[parsed], etag=got.etag, last_modified=got.last_modified)
 
 
+def _padded(window: tuple[dt.datetime, dt.datetime]) -> tuple[dt.datetime, dt.datetime]:
+    """A day more on each side: servers filter floating and all-day events in their own zone."""
+    return window[0] - dt.timedelta(days=1), window[1] + dt.timedelta(days=1)
+
+
 def _in_window(client: CalDAVClient, p: SyncPlan, listed: set[str]) -> set[str]:
     """Objects overlapping the horizon, or all of them when the server cannot say in time.
 
@@ -148,7 +153,7 @@ def _in_window(client: CalDAVClient, p: SyncPlan, listed: set[str]) -> set[str]:
     """
     assert p.url is not None
     try:
-        return {r.href for r in client.query(p.url, *p.window).changed}
+        return {r.href for r in client.query(p.url, *_padded(p.window)).changed}
     except (RemoteUnavailable, RemoteProtocolError, SyncUnsupported):
         return listed
 
@@ -157,7 +162,7 @@ def _fetch_caldav(p: SyncPlan) -> Fetched:
     if p.url is None:
         return Fetched(error="no URL configured")
     with CalDAVClient(p.url, p.username, p.password, timeout=REMOTE_TIMEOUT) as client:
-        result = client.sync(p.url, p.token, *p.window)
+        result = client.sync(p.url, p.token, *_padded(p.window))
         listed = {r.href for r in result.changed}
         deleted = set(result.deleted) | ((set(p.known) - listed) if result.full else set())
         changed = [r for r in result.changed if r.etag is None or p.known.get(r.href, "") != r.etag]
