@@ -53,11 +53,13 @@ def map_findings(rules: RuleSet, findings: dict[str, bool]) -> tuple[dict[str, A
     mapped: dict[str, Answer] = {}
     unmapped: list[str] = []
     for code, value in findings.items():
-        canonical = rules.canonical_finding(code)
-        if canonical is None:
+        facts = rules.translate(code, value)
+        if facts is None:
             unmapped.append(code)
-        else:
-            mapped[canonical] = Answer.yes if value else Answer.no
+        for canonical, positive in facts or []:
+            answer = Answer.yes if positive else Answer.no
+            if mapped.get(canonical) is not Answer.yes:  # given twice (code and reversed code): worse wins
+                mapped[canonical] = answer
     return mapped, unmapped
 
 

@@ -46,6 +46,7 @@ def run_api(cases: list[dict[str, Any]], choice: str) -> list[Any]:
     catalogue = client.get("/api/v1/triage/findings").json()
     known = {f["code"]: f["code"] for f in catalogue}
     known.update({a: f["code"] for f in catalogue for a in f["aliases"]})
+    known.update({n: n for f in catalogue for n in f["negated_by"]})  # the API translates these
     protocols = {p["id"]: p for p in client.get("/api/v1/triage/protocols").json()}
     questions: dict[str, set[str]] = {}
     results = []

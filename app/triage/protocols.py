@@ -62,6 +62,7 @@ class RuleSet:
     findings: Mapping[str, Finding]
     finding_files: Mapping[str, str]
     aliases: Mapping[str, str]
+    negations: Mapping[str, tuple[str, ...]]
     global_rules: GlobalRules
     modifiers: ModifierFile
     protocols: Mapping[str, Protocol]
@@ -78,6 +79,19 @@ class RuleSet:
         if code in self.findings:
             return code
         return self.aliases.get(code)
+
+    def translate(self, code: str, positive: bool) -> list[tuple[str, bool]] | None:
+        """Catalogue facts implied by an input code's answer; None for an unknown code.
+
+        A code or alias maps to itself; a `negated_by` code's yes gives no for each finding it
+        negates, and its no implies nothing (an empty list).
+        """
+        canonical = self.canonical_finding(code)
+        if canonical is not None:
+            return [(canonical, positive)]
+        if code in self.negations:
+            return [(f, False) for f in self.negations[code]] if positive else []
+        return None
 
 
 def content_hash(model: BaseModel) -> str:
@@ -143,6 +157,17 @@ def _load_findings(
     return findings, files, aliases
 
 
+def _negations(findings: Mapping[str, Finding], files: Mapping[str, str], problems: list[Problem]) -> dict:
+    out: dict[str, tuple[str, ...]] = {}
+    for code, finding in findings.items():
+        for other in finding.negated_by:
+            if other in findings:
+                problems.append(Problem(files[code], f"negated_by {other!r} of {code!r} is a finding code"))
+            else:
+                out[other] = (*out.get(other, ()), code)
+    return out
+
+
 def load_rules(root: Path | str = DEFAULT_RULES_DIR) -> RuleSet:
     """Parse every file under `root`; raise RuleLoadError naming each bad file and the reason."""
     root = Path(root)
@@ -150,6 +175,7 @@ def load_rules(root: Path | str = DEFAULT_RULES_DIR) -> RuleSet:
     if not root.is_dir():
         raise RuleLoadError([Problem(str(root), "rules directory not found")])
     findings, finding_files, aliases = _load_findings(root, problems)
+    negations = _negations(findings, finding_files, problems)
 
     global_path = root / "global.yaml"
     global_rules = GlobalRules()
@@ -189,6 +215,7 @@ def load_rules(root: Path | str = DEFAULT_RULES_DIR) -> RuleSet:
         findings=MappingProxyType(findings),
         finding_files=MappingProxyType(finding_files),
         aliases=MappingProxyType(aliases),
+        negations=MappingProxyType(negations),
         global_rules=global_rules,
         modifiers=modifiers,
         protocols=MappingProxyType(dict(sorted(protocols.items()))),

@@ -100,6 +100,9 @@ class Finding(_Strict):
     # A finding outside its applicability (e.g. pregnancy for a man) is answered "no" automatically.
     applies: Applicability | None = None
     aliases: tuple[str, ...] = ()
+    # Codes phrased the other way round ("feeding_normally"): their yes means this finding is no;
+    # their no says nothing (it is not the worrying answer), so it is ignored.
+    negated_by: tuple[str, ...] = ()
 
 
 class Question(_Strict):

@@ -21,6 +21,7 @@ class FindingOut(BaseModel):
     label: str
     derived_from: str | None = None
     aliases: list[str] = []
+    negated_by: list[str] = []
 
 
 class QuestionOut(BaseModel):

@@ -43,6 +43,7 @@ from app.triage.schemas import AnswerRequest, AssessRequest, PatientContextIn, S
 from app.triage.vocabulary import Suggestion, VocabularyIndex
 
 RESOURCE = "triage_session"
+_WORSE = {Answer.no: 0, Answer.unknown: 1, Answer.yes: 2}
 
 
 class BrokenRuleSet(RuntimeError):
@@ -126,14 +127,25 @@ def run_assess(body: AssessRequest) -> tuple[CompiledProtocol, list[Suggestion],
         pid = suggestions[0].protocol_id
     protocol(pid, in_body=True)
     cp = compiled(pid)
-    answers: list[tuple[str, Answer]] = []
+    worst: dict[str, Answer] = {}
     ignored: list[str] = []
     for code, value in body.findings.items():
-        canonical = _canonical(code)
-        if canonical in cp.askable:
-            answers.append((canonical, _as_answer(value)))
+        answer = _as_answer(value)
+        implied: list[tuple[str, Answer]] = []
+        if answer is Answer.unknown:
+            if code not in rules().negations:  # "don't know" to a reversed code implies nothing
+                implied = [(_canonical(code), answer)]
         else:
+            facts = rules().translate(code, answer is Answer.yes)
+            if facts is None:
+                _canonical(code)  # raises the unknown-code problem
+            implied = [(c, Answer.yes if v else Answer.no) for c, v in facts or []]
+        usable = [(c, a) for c, a in implied if c in cp.askable]
+        for c, a in usable:  # the same finding given twice (code and reversed code): the worse wins
+            worst[c] = a if c not in worst or _WORSE[a] > _WORSE[worst[c]] else worst[c]
+        if not usable:
             ignored.append(code)
+    answers = list(worst.items())
     patient = _context(ctx)
     try:
         check_applicable(cp, patient)

@@ -101,6 +101,7 @@ def finding_list(rules: RuleSet) -> list[FindingOut]:
             label=f.label,
             derived_from=f.derived.context if f.derived else None,
             aliases=list(f.aliases),
+            negated_by=list(f.negated_by),
         )
         for code, f in sorted(rules.findings.items())
     ]

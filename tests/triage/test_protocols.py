@@ -30,6 +30,14 @@ def test_loads_fixture_rules(fixture_rules: RuleSet) -> None:
     assert len(fixture_rules.protocol_hashes["chest_pain"]) == 64
 
 
+def test_translate_codes_aliases_and_reversed_codes(fixture_rules: RuleSet) -> None:
+    assert fixture_rules.translate("fever", True) == [("fever", True)]
+    assert fixture_rules.translate("pyrexia", False) == [("fever", False)]
+    assert fixture_rules.translate("skin_clear", True) == [("rash", False)]
+    assert fixture_rules.translate("skin_clear", False) == []  # "skin not clear" is not "rash: yes"
+    assert fixture_rules.translate("nope", True) is None
+
+
 def test_rule_set_is_immutable(fixture_rules: RuleSet) -> None:
     with pytest.raises(TypeError):
         fixture_rules.protocols["x"] = fixture_rules.protocols["chest_pain"]  # type: ignore[index]

@@ -29,9 +29,9 @@ def _level(rules: RuleSet, index: VocabularyIndex, case: dict) -> tuple[str | No
     cp = compile_protocol(rules, found[0].protocol_id)
     known = {}
     for code, value in case["findings"].items():
-        canonical = rules.canonical_finding(code)
-        if canonical is not None:
-            known[canonical] = Answer.yes if value else Answer.no
+        for canonical, positive in rules.translate(code, value) or []:
+            if known.get(canonical) is not Answer.yes:
+                known[canonical] = Answer.yes if positive else Answer.no
     ctx = PatientContext(age_years=case["age_years"], sex=case["sex"])
     given = [(c, a) for c, a in known.items() if c in cp.global_findings and c not in cp.asked]
     eff = resolve(cp, given, ctx)
