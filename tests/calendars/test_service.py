@@ -154,3 +154,21 @@ def test_stale_sources_lists_old_or_never_synced(db: Session, make: Factory):
         s.practitioner_id for s in service.stale_sources(db, dt.datetime.now(dt.UTC), dt.timedelta(hours=1))
     }
     assert never.id in ids and fresh.id not in ids
+
+
+def test_agenda_secrets_follow_key_rotation(db: Session, make: Factory):
+    from app.crypto import rotation
+
+    practice = make.practice()
+    doctor = make.practitioner(practice)
+    source = service.load_demo_agenda(db, doctor, FIXTURES / "exdate.ics", NOW)
+    assert source.url is not None
+    before = source.url.token
+    rotation.run(db, rotation.open_job(db, practice.id))
+    db.refresh(source)
+    assert source.url is not None and source.url.token != before
+    assert rotation.rows_on_old_versions(db, practice.id) == 0
+    service.sync_source(
+        db, source, NOW + dt.timedelta(days=2)
+    )  # refresh: the file path opens with the new key
+    assert source.status == "ok", source.last_error
