@@ -41,6 +41,7 @@ log = logging.getLogger("permanence.crypto")
 CACHE_SECONDS = 30.0
 DEV_KEY_FILE = "dev-master.key"
 T = TypeVar("T")
+_WRONG_KEY = "the configured master key version {version} is not the key this database was set up with"
 
 
 def provider_from_settings(settings: Settings) -> LocalMasterKeyProvider:
@@ -155,9 +156,7 @@ def check_master_key(session: Session) -> None:
     stored = {row.version: row.check_value for row in session.scalars(select(MasterKeyCheck))}
     for version, value in stored.items():
         if version in configured and configured[version] != value:
-            raise KeyConfigurationError(
-                f"the configured master key version {version} is not the key this database was set up with"
-            )
+            raise KeyConfigurationError(_WRONG_KEY.format(version=version))
     used = set(session.scalars(select(PracticeKey.master_version).distinct()))
     missing = sorted(used - set(configured))
     if missing:
@@ -171,9 +170,15 @@ def check_master_key(session: Session) -> None:
         except IntegrityError as exc:
             raise KeyConfigurationError("the configured master key does not open the stored keys") from exc
     for version, value in configured.items():
-        if version not in stored:
-            session.add(MasterKeyCheck(version=version, check_value=value, created_at=utcnow()))
-    session.flush()
+        if version in stored:
+            continue
+        try:  # several API workers start at once: the first one records the check value
+            with session.begin_nested():
+                session.add(MasterKeyCheck(version=version, check_value=value, created_at=utcnow()))
+        except DBIntegrityError:
+            recorded = session.get(MasterKeyCheck, version)
+            if recorded is not None and recorded.check_value != value:
+                raise KeyConfigurationError(_WRONG_KEY.format(version=version)) from None
 
 
 def _versions(provider: KeyProvider) -> list[int]:
