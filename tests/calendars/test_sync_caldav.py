@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -189,3 +190,38 @@ def test_own_events_can_be_left_out(db: Session, make: Factory, radicale: Radica
     assert len(service.busy_intervals(db, [doctor], *window)[doctor]) == 2
     only_theirs = service.busy_intervals(db, [doctor], *window, ignore_uid_suffix="@permanence")
     assert only_theirs[doctor] == [(soon(3), soon(3) + dt.timedelta(hours=1))]
+
+
+def test_slot_search_reads_stored_time_while_a_remote_hangs(
+    engine: Engine, committed: Factory, monkeypatch: pytest.MonkeyPatch
+):
+    import threading
+
+    monkeypatch.setattr(sync, "REMOTE_TIMEOUT", 3.0)
+    db = committed.db
+    doctor = committed.practitioner(committed.practice(), "Dr Lent")
+    with ics_http_server() as site:
+        weekly = (FIXTURES / "exdate.ics").read_bytes().replace(b"COUNT=5", b"INTERVAL=1")
+        site.publish(
+            "/slow.ics", weekly.replace(b"20260302T", b"20260105T").replace(b"20260304T", b"20260107T")
+        )
+        service.set_source(db, doctor, "ics_url", url=site.url("/slow.ics"))
+        db.commit()
+        assert service.sync_due_sources(engine) == {"ok": 1}
+        with Session(engine) as s:
+            source = s.scalars(select(AgendaSource).where(AgendaSource.practitioner_id == doctor.id)).one()
+            source.next_sync_at = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
+            source.etag = None
+            s.commit()
+        site.delay = 2.5  # the next poll hangs (then times out)
+        worker = threading.Thread(target=service.sync_due_sources, args=(engine,))
+        worker.start()
+        try:
+            time.sleep(0.3)  # the worker is now waiting on the remote
+            with Session(engine) as reader:
+                stored = busy(reader, doctor.id)
+                status = service.sync_status(reader, [doctor.id])[doctor.id]
+            assert worker.is_alive(), "the read must not have waited for the remote"
+            assert len(stored) > 100 and status.status == "ok" and status.age_seconds is not None
+        finally:
+            worker.join(timeout=10)
