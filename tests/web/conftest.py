@@ -1,5 +1,6 @@
-"""Browser tests: the real app served by uvicorn on a loopback port, a fresh migrated SQLite
-database seeded with the demo, and Debian's Chromium driven by Playwright (never downloaded)."""
+"""Browser tests: the real app served by uvicorn on a loopback port, a fresh migrated database
+(SQLite or PostgreSQL, as PERMANENCE_TEST_DB says) seeded with the demo, and Debian's Chromium
+driven by Playwright (never a downloaded browser)."""
 
 from __future__ import annotations
 
@@ -100,7 +101,7 @@ def _prepare(base: str) -> Server:
 @pytest.fixture(scope="session")
 def server() -> Iterator[Server]:
     tmp = Path(tempfile.mkdtemp(prefix="permanence-web-"))
-    with fresh_database(tmp, "sqlite") as url:
+    with fresh_database(tmp) as url:  # SQLite or PostgreSQL, as PERMANENCE_TEST_DB says
         env = {
             **os.environ,
             "PERMANENCE_DATABASE_URL": url,

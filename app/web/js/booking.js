@@ -11,7 +11,7 @@ export function bookingPanel() {
   const practitionerName = (id) => call.practitioners.find((p) => p.id === id)?.display_name || "Praticien";
   const motifLabel = (id) => call.motifs.find((m) => m.id === id)?.label || "Motif";
 
-  const motifSel = h("select", { id: "book-motif" }, call.motifs.map((m) => h("option", { value: m.id }, `${m.label} (${m.duration_minutes} min)`)));
+  const motifSel = h("select", { id: "book-motif" }, h("option", { value: "" }, "Choisir un motif"), call.motifs.map((m) => h("option", { value: m.id }, `${m.label} (${m.duration_minutes} min)`)));
   const whoSel = h("select", { id: "book-who" }, h("option", { value: "" }, "Tous les praticiens"),
     call.practitioners.map((p) => h("option", { value: p.id }, p.display_name)));
   const partSel = h("select", { id: "book-part" }, h("option", { value: "" }, "Indifférent"),
@@ -54,7 +54,11 @@ export function bookingPanel() {
     await releaseHold();
     mount(work);
     const motifId = mode.kind === "move" ? mode.appointment.motif_id : motifSel.value;
-    if (!motifId) return (info.textContent = "Aucun motif réservable par le secrétariat.");
+    if (!motifId) {
+      slots.set([]);
+      info.textContent = call.motifs.length ? "Choisissez un motif." : "Aucun motif réservable par le secrétariat.";
+      return;
+    }
     const params = { motif_id: motifId, urgency: mode.kind === "move" ? mode.appointment.disposition : level(), limit: 8 };
     const who = mode.kind === "move" ? mode.appointment.practitioner_id : whoSel.value;
     if (who) params.practitioner_id = who;
@@ -102,6 +106,7 @@ export function bookingPanel() {
     if (mode.kind === "move") {
       return confirmBox(`Déplacer le rendez-vous au ${text} ?`, () => move(slot), "Déplacer (Entrée)");
     }
+    if (hold) return; // already holding: confirm or Échap first
     try {
       hold = await api.post("/holds", {
         practice_id: call.practice.id, practitioner_id: slot.practitioner_id,
@@ -118,7 +123,10 @@ export function bookingPanel() {
     confirmBox(`Créneau bloqué : ${text} (${motifLabel(motifSel.value)}). Le confirmer à l'appelant ?`, () => book(slot, text), "Confirmer le rendez-vous (Entrée)");
   }
 
+  let booking = false;
   async function book(slot, text) {
+    if (booking) return; // a second Enter must not send a second booking
+    booking = true;
     try {
       const appt = await api.post("/appointments", {
         practice_id: call.practice.id, practitioner_id: slot.practitioner_id, motif_id: motifSel.value,
@@ -143,6 +151,8 @@ export function bookingPanel() {
         return focus(slots.el);
       }
       info.textContent = e.message;
+    } finally {
+      booking = false;
     }
   }
 
@@ -151,11 +161,11 @@ export function bookingPanel() {
       const appt = await api.post(`/appointments/${mode.appointment.id}/reschedule`, { start: slot.start, disposition: mode.appointment.disposition });
       call.changes.push("rescheduled");
       mode = { kind: "book" };
-      mount(work, h("div", { class: "done", tabindex: "-1" }, `Rendez-vous déplacé au ${fmtSlot(appt.start, tz)}.`));
       slots.set([]);
+      await loadExisting();
+      mount(work, h("div", { class: "done", tabindex: "-1" }, `Rendez-vous déplacé au ${fmtSlot(appt.start, tz)}.`));
       announce("Rendez-vous déplacé.");
       emit("rescheduled", appt);
-      loadExisting();
     } catch (e) {
       info.textContent = e.status === 409 ? "Ce créneau n'est plus libre, choisissez-en un autre." : e.message;
     }
@@ -166,10 +176,10 @@ export function bookingPanel() {
       try {
         await api.post(`/appointments/${appt.id}/cancel`);
         call.changes.push("cancelled");
+        await loadExisting();
         mount(work, h("div", { class: "done", tabindex: "-1" }, "Rendez-vous annulé."));
         announce("Rendez-vous annulé.");
         emit("cancelled", appt);
-        loadExisting();
       } catch (e) {
         info.textContent = e.message;
       }
@@ -241,7 +251,7 @@ export function bookingPanel() {
     const first = existing.querySelector("button");
     if (first) focus(first);
     else if (slots.items.length) focus(slots.el);
-    else if (!emergency()) load({ focusList: true }).then(() => document.activeElement === document.body && focus(motifSel));
+    else if (!emergency()) load({ focusList: true }).then(() => document.activeElement !== slots.el && focus(motifSel));
     return true;
   });
   return panel;

@@ -117,7 +117,7 @@ export function closePanel(finish) {
     if (call.apiCall && patient) api.post(`/calls/${call.apiCall.id}/links`, { kind: "patient", target_id: patient.id }).catch(() => null);
   });
   for (const ev of ["identified", "disposition", "booked", "rescheduled", "cancelled", "message"]) on(ev, refresh);
-  on("booked", () => focus("#close-call"));
+  for (const ev of ["booked", "rescheduled", "cancelled", "message"]) on(ev, () => focus("#close-call"));
   on("disposition", (s) => s.disposition.level === "emergency" && setTimeout(() => focus("#disposition"), 0));
   refresh();
 
