@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from datetime import timedelta
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlmodel import Session, col, select
 
 from app.core.config import get_settings
@@ -149,3 +152,41 @@ def test_wrong_or_missing_master_key_is_refused_at_start(db: Session, world, mon
     monkeypatch.setattr(keys, "get_provider", lambda: only_v5)
     with pytest.raises(KeyConfigurationError, match=r"version\(s\) \[1\]"):
         keys.check_master_key(db)
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    notes=st.lists(st.text(max_size=30), min_size=1, max_size=8),
+    batch=st.integers(1, 4),
+    stop_after=st.integers(0, 3),
+)
+def test_property_interrupted_rotation_keeps_every_record_readable(
+    db, make, notes, batch, stop_after
+) -> None:
+    from app.patients import service as patients
+    from app.patients.schemas import PatientCreate
+    from tests.factories import ADMIN
+
+    practice = make.practice()
+    ids = [
+        patients.create(db, ADMIN, practice.id, PatientCreate(surname="Rotation", notes=n or None))[0].id
+        for n in notes
+    ]
+    job = rotation.open_job(db, practice.id)
+    batches = 0
+
+    def interrupt(j: KeyRotation) -> None:
+        nonlocal batches
+        batches += 1
+        if batches > stop_after:
+            raise Interrupted
+
+    with contextlib.suppress(Interrupted):
+        rotation.run(db, job, batch_size=batch, on_batch=interrupt)
+    for patient_id, note in zip(ids, notes, strict=True):  # readable mid-rotation
+        assert patients.read(db, ADMIN, patient_id).data.notes == (note or None)  # type: ignore[union-attr]
+    assert rotation.run(db, rotation.open_job(db, practice.id), batch_size=batch).finished
+    assert rotation.retire(db, practice.id, min_age=NOW) == [1]
+    keys.clear_cache()
+    for patient_id, note in zip(ids, notes, strict=True):
+        assert patients.read(db, ADMIN, patient_id).data.notes == (note or None)  # type: ignore[union-attr]
