@@ -271,3 +271,25 @@ def test_first_load_is_small(page: Any, server: Server) -> None:
     print(f"\nfirst load: {total} bytes in {len(sizes)} files (uncompressed)")
     assert {"index.html", "app.js", "styles.css"} <= set(sizes)
     assert total < 300_000
+
+
+def test_global_red_flag_ticked_mid_triage_turns_the_call_into_an_emergency(
+    page: Any, server: Server
+) -> None:
+    keys = login(page, server.url)
+    take_call(page, keys, "bati", CALLER_PHONE)
+    page.wait_for_selector("#caller-panel li[role=option][aria-selected=true] >> text=DUPONT")
+    keys.press("Enter")
+    page.wait_for_selector("#triage-q:focus")
+    keys.type("ren")
+    page.wait_for_selector("#triage-panel li[role=option]")
+    keys.press("Enter")
+    page.wait_for_selector("#question:focus")
+    keys.press("Alt+u")  # the caller now says her husband is breathing badly
+    page.wait_for_selector("#gf-unresponsive:focus")
+    keys.press("Tab")
+    page.wait_for_selector("#gf-not_breathing_normally:focus")
+    keys.press("Space")
+    page.wait_for_selector("#disposition[data-level=emergency]")
+    assert page.is_hidden("#booking-panel")
+    assert page.input_value("#close-outcome") == "redirected_emergency"

@@ -45,7 +45,7 @@ function tick() {
 function shortcuts(ev) {
   if (!state.call) return;
   if (ev.altKey && !ev.ctrlKey && !ev.metaKey) {
-    const target = { p: "#caller-q", t: "#triage-q", r: "#booking-panel", g: "#message-panel", c: "#close-call" }[ev.key.toLowerCase()];
+    const target = { p: "#caller-q", t: "#triage-q", r: "#booking-panel", g: "#message-panel", c: "#close-call", u: "#checklist input:not(:disabled)" }[ev.key.toLowerCase()];
     if (target) {
       ev.preventDefault();
       if (emit("goto", target)) return;

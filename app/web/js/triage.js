@@ -197,10 +197,12 @@ export function triagePanel() {
 export function checklistPanel() {
   const box = h("section", { class: "panel checklist", id: "checklist", "aria-labelledby": "checklist-title" },
     h("h2", { id: "checklist-title" }, "Signes de gravité immédiate"),
-    h("p", { class: "hint" }, "Cochez dès que l'appelant en parle."));
+    h("p", { class: "hint" }, "Cochez dès que l'appelant en parle (", h("kbd", {}, "Alt"), "+", h("kbd", {}, "U"), ", ", h("kbd", {}, "Tab"), ", ", h("kbd", {}, "Espace"), ")."),
+    h("p", { class: "hint", id: "checklist-wait" }, "La liste s'affiche dès qu'un protocole est choisi."));
   const items = h("div", {});
   box.append(items);
   on("triage", (s) => {
+    box.querySelector("#checklist-wait")?.remove();
     const yes = new Set(s.answers.filter((a) => a.answer !== "no").map((a) => a.finding));
     mount(items, s.checklist.map((c) => {
       const id = `gf-${c.finding}`;
