@@ -3,7 +3,7 @@ import * as api from "./js/api.js";
 import { $, announce, focus, h, mount } from "./js/dom.js";
 import { pickList } from "./js/pick.js";
 import { state } from "./js/state.js";
-import { openCallScreen } from "./js/call.js";
+import { endCallScreen, openCallScreen } from "./js/call.js";
 import { incomingCalls } from "./js/calls_api.js";
 
 const norm = (s) => s.normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
@@ -163,8 +163,16 @@ async function start() {
 }
 
 $("#logout").addEventListener("click", async () => {
+  if (state.call) endCallScreen();
   await api.logout();
   loginScreen("Vous êtes déconnecté.");
+});
+
+window.addEventListener("permanence:unauthorized", () => {
+  if (!state.me) return;
+  if (state.call) endCallScreen();
+  api.setCsrf(null);
+  loginScreen("Votre session a expiré : reconnectez-vous.");
 });
 
 start();

@@ -28,6 +28,11 @@ export async function request(method, path, body, headers = {}) {
   const res = await fetch(BASE + path, init);
   if (res.status === 204) return null;
   const data = res.headers.get("content-type")?.includes("json") ? await res.json() : null;
+  // 401: the session ended; 403 on CSRF: a new tab without the token. Both need a fresh login.
+  const csrfLost = res.status === 403 && /CSRF/.test(data?.detail || "");
+  if ((res.status === 401 && path !== "/auth/login" && path !== "/auth/me") || csrfLost) {
+    window.dispatchEvent(new CustomEvent("permanence:unauthorized"));
+  }
   if (!res.ok) throw new ApiError(res.status, data);
   return data;
 }
