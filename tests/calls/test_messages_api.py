@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from sqlalchemy import text
 from sqlmodel import select
 
@@ -181,3 +183,36 @@ def test_webhook_subscriptions_validate_their_input(client, make, db):
     hook = r.json()["id"]
     assert client.delete(f"/api/v1/webhooks/{hook}", headers=supervisor).status_code == 204
     assert client.get(url, headers=supervisor).json()[0]["active"] is False
+
+
+def test_acknowledgement_link_route(client, make, db, monkeypatch):
+    from app.calls import notify
+    from app.core.config import get_settings
+
+    practice, doctor = _setup(make, db)
+    agent = make.headers("agent", [practice])
+    msg = client.post(
+        f"/api/v1/practices/{practice.id}/messages",
+        json={"practitioner_id": str(doctor.id), "subject": SECRET_TEXT},
+        headers=agent,
+    ).json()
+    attempt = db.scalars(select(DeliveryAttempt)).one()
+    monkeypatch.setattr(get_settings(), "ack_link_hours", -1)
+    expired = notify.ack_url(attempt).split("/ack/", 1)[1]
+    monkeypatch.setattr(get_settings(), "ack_link_hours", 72)
+    fresh = notify.ack_url(attempt).split("/ack/", 1)[1]
+    assert "/ack/" in notify.ack_url(attempt) and SECRET_TEXT not in fresh and str(practice.id) not in fresh
+    assert client.get(f"/ack/{expired}").status_code == 404
+    assert client.post(f"/ack/{expired}").status_code == 404
+    page = client.get(f"/ack/{fresh}")
+    assert (
+        page.status_code == 200
+        and SECRET_TEXT not in page.text
+        and page.headers["cache-control"] == "no-store"
+    )
+    assert db.get(PractitionerMessage, uuid.UUID(msg["id"])).status == "new"  # GET changes nothing
+    r = client.post(f"/ack/{fresh}")
+    assert r.status_code == 200 and SECRET_TEXT not in r.text
+    db.expire_all()
+    row = db.get(PractitionerMessage, uuid.UUID(msg["id"]))
+    assert row.status == "acknowledged" and row.acknowledged_via == "link" and row.acknowledged_by is None
