@@ -47,6 +47,7 @@ def upgrade() -> None:
         sa.Column("called_number", sa.String(length=20), nullable=False),
         sa.Column("caller_number", sa.Text(), nullable=True),
         sa.Column("external_ref", sa.String(length=120), nullable=True),
+        sa.Column("idempotency_key", sa.String(length=200), nullable=True),
         sa.Column("status", sa.String(length=12), nullable=False),
         sa.Column("outcome", sa.String(length=24), nullable=True),
         sa.Column("ringing_at", sa.DateTime(timezone=True), nullable=False),
@@ -62,6 +63,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_call")),
         sa.UniqueConstraint("practice_id", "external_ref", name="uq_call_practice_external_ref"),
+        sa.UniqueConstraint("practice_id", "idempotency_key", name="uq_call_practice_idempotency_key"),
     )
     with op.batch_alter_table("call", schema=None) as batch_op:
         batch_op.create_index("ix_call_practice_ringing", ["practice_id", "ringing_at"], unique=False)
@@ -151,6 +153,7 @@ def upgrade() -> None:
         sa.Column("preferred_time", sa.Text(), nullable=True),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("escalation_step", sa.Integer(), nullable=False),
+        sa.Column("idempotency_key", sa.String(length=200), nullable=True),
         sa.Column("sheet_version", sa.Integer(), nullable=True),
         sa.Column("author_kind", sa.String(length=16), nullable=False),
         sa.Column("author_id", sa.Uuid(), nullable=False),
@@ -176,6 +179,9 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_practitioner_message")),
+        sa.UniqueConstraint(
+            "practice_id", "idempotency_key", name="uq_practitioner_message_practice_idempotency_key"
+        ),
     )
     with op.batch_alter_table("practitioner_message", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_practitioner_message_call_id"), ["call_id"], unique=False)

@@ -64,8 +64,23 @@ def _event(session: Session, actor: Any, action: str, msg: PractitionerMessage) 
     )
 
 
-def create(session: Session, actor: Actor, practice_id: uuid.UUID, body: MessageIn) -> PractitionerMessage:
+def create(
+    session: Session,
+    actor: Actor,
+    practice_id: uuid.UUID,
+    body: MessageIn,
+    idempotency_key: str | None = None,
+) -> PractitionerMessage:
     practice = practices.get_practice(session, actor, practice_id)
+    if idempotency_key is not None:
+        replay = session.scalars(
+            select(PractitionerMessage).where(
+                PractitionerMessage.practice_id == practice.id,
+                PractitionerMessage.idempotency_key == idempotency_key,
+            )
+        ).one_or_none()
+        if replay is not None:  # a retried request: one message, one e-mail
+            return replay
     practitioner = practices.get_practitioner(session, actor, body.practitioner_id)
     if practitioner.practice_id != practice.id:
         raise NotFound("Practitioner not found.")
@@ -93,6 +108,7 @@ def create(session: Session, actor: Actor, practice_id: uuid.UUID, body: Message
         sheet_version=call.sheet_version if call else None,
         author_kind=actor.kind,
         author_id=actor.id,
+        idempotency_key=idempotency_key,
     )
     c = cipher(session, msg)
     values = body.model_dump(include=set(CONTENT)) | {"callback_number": callback}

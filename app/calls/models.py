@@ -41,6 +41,7 @@ class Call(SQLModel, table=True):
     __tablename__ = "call"
     __table_args__ = (
         UniqueConstraint("practice_id", "external_ref", name="uq_call_practice_external_ref"),
+        UniqueConstraint("practice_id", "idempotency_key", name="uq_call_practice_idempotency_key"),
         Index("ix_call_practice_ringing", "practice_id", "ringing_at"),
     )
 
@@ -49,6 +50,7 @@ class Call(SQLModel, table=True):
     called_number: str = Field(max_length=20)
     caller_number: Sealed | None = encrypted_column("call", "caller_number")
     external_ref: str | None = Field(default=None, max_length=120)  # the telephony system's call id
+    idempotency_key: str | None = Field(default=None, max_length=200)  # a console retry is the same call
     status: str = Field(default="ringing", max_length=12)  # ringing, answered, ended
     outcome: str | None = Field(default=None, max_length=24)
     ringing_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
@@ -79,7 +81,12 @@ class PractitionerMessage(SQLModel, table=True):
     """A message or callback request for a practitioner; new → delivered → acknowledged → done."""
 
     __tablename__ = "practitioner_message"
-    __table_args__ = (Index("ix_practitioner_message_practice_created", "practice_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_practitioner_message_practice_created", "practice_id", "created_at"),
+        UniqueConstraint(
+            "practice_id", "idempotency_key", name="uq_practitioner_message_practice_idempotency_key"
+        ),
+    )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     practice_id: uuid.UUID = Field(foreign_key="practice.id", ondelete="CASCADE")
@@ -95,6 +102,7 @@ class PractitionerMessage(SQLModel, table=True):
     preferred_time: Sealed | None = encrypted_column("practitioner_message", "preferred_time")
     status: str = Field(default="new", max_length=16)
     escalation_step: int = 0  # 0: first sending; n: n-th escalation step done
+    idempotency_key: str | None = Field(default=None, max_length=200)  # a retried request, one message
     sheet_version: int | None = None
     author_kind: str = Field(max_length=16)
     author_id: uuid.UUID

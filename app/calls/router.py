@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Header, Query
 from sqlmodel import Session
 
 from app.auth.actor import Actor
@@ -30,6 +30,7 @@ from app.calls.schemas import (
 from app.core.db import SessionDep
 
 router = APIRouter(prefix="/api/v1", tags=["calls"])
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", min_length=1, max_length=200)]
 
 
 def _call_out(
@@ -48,9 +49,11 @@ def _call_out(
 
 
 @router.post("/calls", response_model=CallOut, status_code=201)
-def open_call(body: CallOpen, actor: CanWriteCalls, session: SessionDep) -> CallOut:
+def open_call(
+    body: CallOpen, actor: CanWriteCalls, session: SessionDep, idempotency_key: IdempotencyKey = None
+) -> CallOut:
     """Open a call: the number dialled routes it to its practice; the caller's number finds candidates."""
-    call = service.open_call(session, actor, body)
+    call = service.open_call(session, actor, body, idempotency_key)
     return _call_out(session, actor, call, service.candidates(session, actor, call))
 
 
@@ -113,10 +116,14 @@ def _message_out(session: Session, msg: PractitionerMessage) -> MessageOut:
 
 @router.post("/practices/{practice_id}/messages", response_model=MessageOut, status_code=201)
 def create_message(
-    practice_id: uuid.UUID, body: MessageIn, actor: CanWriteCalls, session: SessionDep
+    practice_id: uuid.UUID,
+    body: MessageIn,
+    actor: CanWriteCalls,
+    session: SessionDep,
+    idempotency_key: IdempotencyKey = None,
 ) -> MessageOut:
     """Leave a message or callback request for a practitioner; e-mail and escalation run in the worker."""
-    return _message_out(session, messages.create(session, actor, practice_id, body))
+    return _message_out(session, messages.create(session, actor, practice_id, body, idempotency_key))
 
 
 @router.get("/practices/{practice_id}/messages", response_model=list[MessageSummary])

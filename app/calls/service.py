@@ -53,18 +53,25 @@ def caller_number(session: Session, call: Call) -> str | None:
     return cipher(session, call).open("caller_number", call.caller_number)
 
 
-def open_call(session: Session, actor: Actor, body: CallOpen) -> Call:
+def _existing(session: Session, practice_id: uuid.UUID, column: str, value: str | None) -> Call | None:
+    if value is None:
+        return None
+    stmt = select(Call).where(Call.practice_id == practice_id, getattr(Call, column) == value)
+    return session.scalars(stmt).one_or_none()
+
+
+def open_call(session: Session, actor: Actor, body: CallOpen, idempotency_key: str | None = None) -> Call:
     try:
         called = e164(body.called_number)
     except ValueError as exc:
         raise Invalid("called_number is not a valid phone number.") from exc
     practice = practices.route_called_number(session, actor, called)
-    if body.external_ref is not None:
-        existing = session.scalars(
-            select(Call).where(Call.practice_id == practice.id, Call.external_ref == body.external_ref)
-        ).one_or_none()
-        if existing is not None:  # the telephony system retried: same call
-            return existing
+    # A retried request (telephony system or console) is the same call.
+    existing = _existing(session, practice.id, "external_ref", body.external_ref) or _existing(
+        session, practice.id, "idempotency_key", idempotency_key
+    )
+    if existing is not None:
+        return existing
     caller = None
     if body.caller_number:
         try:
@@ -79,6 +86,7 @@ def open_call(session: Session, actor: Actor, body: CallOpen) -> Call:
         practice_id=practice.id,
         called_number=called,
         external_ref=body.external_ref,
+        idempotency_key=idempotency_key,
         ringing_at=aware(body.ringing_at, "ringing_at"),
         sheet_version=sheet_version,
         opened_by_kind=actor.kind,

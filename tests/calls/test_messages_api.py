@@ -216,3 +216,23 @@ def test_acknowledgement_link_route(client, make, db, monkeypatch):
     db.expire_all()
     row = db.get(PractitionerMessage, uuid.UUID(msg["id"]))
     assert row.status == "acknowledged" and row.acknowledged_via == "link" and row.acknowledged_by is None
+
+
+def test_a_retried_request_is_one_message_and_one_call(client, make, db):
+    practice, doctor = _setup(make, db)
+    agent = make.headers("agent", [practice])
+    url = f"/api/v1/practices/{practice.id}/messages"
+    body = {"practitioner_id": str(doctor.id), "subject": "Rappel"}
+    first = client.post(url, json=body, headers=agent | {"Idempotency-Key": "k-1"}).json()
+    again = client.post(url, json=body, headers=agent | {"Idempotency-Key": "k-1"}).json()
+    other = client.post(url, json=body, headers=agent | {"Idempotency-Key": "k-2"}).json()
+    assert first["id"] == again["id"] != other["id"]
+    assert len(db.scalars(select(DeliveryAttempt)).all()) == 2  # two e-mails, not three
+    number = practices.numbers_of(db, practice.id)[0].number
+    calls = [
+        client.post(
+            "/api/v1/calls", json={"called_number": number}, headers=agent | {"Idempotency-Key": "c-1"}
+        ).json()
+        for _ in range(2)
+    ]
+    assert calls[0]["id"] == calls[1]["id"]
