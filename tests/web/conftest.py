@@ -46,7 +46,7 @@ def _free_port() -> int:
 
 
 def _wait(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 120  # a loaded CI machine starts slowly
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise RuntimeError(f"uvicorn exited with {proc.returncode}: {log.read_text()[-3000:]}")
@@ -162,6 +162,10 @@ def browser() -> Iterator[Any]:
 @pytest.fixture
 def page(browser: Any, server: Server) -> Iterator[Any]:
     context = browser.new_context(viewport=VIEWPORT, locale="fr-FR", timezone_id="Europe/Paris")
+    # Keyboard only: any pointer event (a mouse click) fails the test.
+    context.add_init_script(
+        "window.__pointer = 0; addEventListener('pointerdown', () => window.__pointer++, true);"
+    )
     pg = context.new_page()
     pg.set_default_timeout(10_000)
     errors: list[str] = []
@@ -169,5 +173,7 @@ def page(browser: Any, server: Server) -> Iterator[Any]:
     yield pg
     if os.environ.get("PERMANENCE_WEB_DEBUG"):
         pg.screenshot(path=str(Path(tempfile.gettempdir()) / "console-last.png"))
+    pointer = pg.evaluate("window.__pointer")
     context.close()
     assert not errors, f"JavaScript errors in the console: {errors}"
+    assert pointer == 0, "the test used the mouse"

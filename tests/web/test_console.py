@@ -293,3 +293,32 @@ def test_global_red_flag_ticked_mid_triage_turns_the_call_into_an_emergency(
     page.wait_for_selector("#disposition[data-level=emergency]")
     assert page.is_hidden("#booking-panel")
     assert page.input_value("#close-outcome") == "redirected_emergency"
+
+
+UNLABELLED = """() => [...document.querySelectorAll('input, select, textarea')]
+  .filter((el) => el.type !== 'hidden' && !el.labels?.length && !el.getAttribute('aria-label'))
+  .map((el) => el.id || el.outerHTML)"""
+
+
+def test_opened_on_the_called_number_with_every_field_labelled(page: Any, server: Server) -> None:
+    page.goto(server.url + "/console/#appel?appele=%2B33478420202")
+    page.wait_for_selector("#login-email:focus")
+    assert page.evaluate(UNLABELLED) == []
+    keys = Keys(page)
+    keys.type(AGENT)
+    keys.press("Tab")
+    keys.type(DEMO_PASSWORD)
+    keys.press("Enter")
+    page.wait_for_selector("#sheet >> text=Cabinet dentaire Bellecour")
+    page.wait_for_selector("#caller-q:focus")
+    assert page.evaluate(UNLABELLED) == []
+    keys.type("Martin")  # a surname with no record: the list offers a new patient
+    keys.press("Enter")
+    page.wait_for_selector("#caller-panel li[role=option] >> text=Nouveau patient")
+    keys.press("Alt+n")
+    page.wait_for_selector("#new-surname")
+    assert page.input_value("#new-surname") == "Martin"
+    assert page.evaluate(UNLABELLED) == []
+    keys.press("Alt+g")
+    page.wait_for_selector("#msg-who:focus")
+    assert page.evaluate(UNLABELLED) == []

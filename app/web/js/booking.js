@@ -120,7 +120,8 @@ export function bookingPanel() {
       }
       return (info.textContent = e.message);
     }
-    confirmBox(`Créneau bloqué : ${text} (${motifLabel(motifSel.value)}). Le confirmer à l'appelant ?`, () => book(slot, text), "Confirmer le rendez-vous (Entrée)");
+    const until = new Date(hold.expires_at).toLocaleTimeString("fr-FR", { hour: "2-digit", minute: "2-digit" });
+    confirmBox(`Créneau bloqué jusqu'à ${until} : ${text} (${motifLabel(motifSel.value)}). Le confirmer à l'appelant ?`, () => book(slot, text), "Confirmer le rendez-vous (Entrée)");
   }
 
   let booking = false;
