@@ -1,6 +1,6 @@
 // Permanence agent console: entry point (login, choosing the call, keyboard shortcuts).
 import * as api from "./js/api.js";
-import { $, announce, focus, h, mount } from "./js/dom.js";
+import { $, announce, focus, fmtPhone, h, mount } from "./js/dom.js";
 import { pickList } from "./js/pick.js";
 import { state } from "./js/state.js";
 import { endCallScreen, openCallScreen } from "./js/call.js";
@@ -57,7 +57,7 @@ async function homeScreen() {
 
   const list = pickList({
     label: "Cabinets",
-    render: (p) => [h("span", {}, p.name), h("span", { class: "meta" }, p.called_numbers.map((n) => n.number).join(", "))],
+    render: (p) => [h("span", {}, p.name), h("span", { class: "meta" }, p.called_numbers.map((n) => fmtPhone(n.number)).join(", "))],
     onChoose: (p) => {
       selected = p;
       practiceInput.value = p.name;

@@ -55,19 +55,6 @@ export async function logout() {
   }
 }
 
-/** Which optional API areas this server offers (the console hides what is missing). */
-let spec = null;
-export async function hasPath(path) {
-  if (!spec) {
-    try {
-      spec = await (await fetch("/openapi.json")).json();
-    } catch {
-      spec = { paths: {} };
-    }
-  }
-  return Object.hasOwn(spec.paths || {}, path);
-}
-
 export function idempotencyKey() {
   return crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random();
 }

@@ -67,7 +67,11 @@ export function bookingPanel() {
     try {
       const res = await api.get(`/practices/${call.practice.id}/slots`, params);
       slots.set(res.slots);
-      const what = mode.kind === "move" ? "Nouveau créneau pour le rendez-vous à déplacer" : `${LEVELS[params.urgency]?.label || ""} — ${motifLabel(motifId)}`;
+      const what = mode.kind === "move"
+        ? "Nouveau créneau pour le rendez-vous à déplacer"
+        : call.triage
+          ? `${LEVELS[params.urgency]?.label || ""} — ${motifLabel(motifId)}`
+          : `Sans triage (délai habituel ; triez dès qu'un symptôme est décrit) — ${motifLabel(motifId)}`;
       info.textContent = res.slots.length
         ? `${what} : ${res.slots.length} créneau(x). ↑ ↓ puis Entrée pour réserver.`
         : `${what} : aucun créneau dans la fenêtre. Laissez un message au praticien (Alt+G).`;

@@ -1,6 +1,6 @@
 // The call screen: instruction sheet (always visible), workspace panels, call column with timer.
 import * as api from "./api.js";
-import { $, announce, focus, h, isTyping, mount } from "./dom.js";
+import { $, announce, focus, fmtPhone, h, isTyping, mount } from "./dom.js";
 import { emit, newCall, resetListeners, state } from "./state.js";
 import { callerPanel } from "./caller.js";
 import { triagePanel, checklistPanel } from "./triage.js";
@@ -14,7 +14,7 @@ let keyHandler = null;
 function sheetView(practice, sheet) {
   if (!sheet) return h("aside", { class: "sheet" }, h("p", {}, "Aucune consigne publiée pour ce cabinet."));
   const contacts = (sheet.transfer_contacts || []).map((c) =>
-    h("li", {}, h("strong", {}, c.name), c.phone ? ` — ${c.phone}` : "", c.email ? ` — ${c.email}` : "", c.when ? h("div", { class: "hint" }, c.when) : ""),
+    h("li", {}, h("strong", {}, c.name), c.phone ? ` — ${fmtPhone(c.phone)}` : "", c.email ? ` — ${c.email}` : "", c.when ? h("div", { class: "hint" }, c.when) : ""),
   );
   return h(
     "aside",

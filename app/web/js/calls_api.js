@@ -17,11 +17,8 @@ export const OUTCOMES = [
   ["abandoned", "Appel interrompu"],
 ];
 
-const available = () => api.hasPath("/api/v1/calls");
-
 /** Open the call record when the agent takes a call the telephony system has not opened. */
 export async function openApiCall(call) {
-  if (!(await available())) return null;
   const number = call.practice.called_numbers[0]?.number;
   if (!number) return null;
   try {
@@ -38,10 +35,6 @@ export async function sendMessage(call, body) {
 
 /** Calls the telephony system opened for the agent's practices and nobody has answered yet. */
 export async function incomingCalls(container, pickUp) {
-  if (!(await available())) {
-    container.append(h("p", { class: "hint" }, "La téléphonie n'est pas reliée : prenez l'appel à gauche."));
-    return;
-  }
   const list = h("ul", { class: "pick", id: "incoming", "aria-label": "Appels en attente" });
   const empty = h("p", { class: "hint" }, "Aucun appel en attente.");
   container.append(list, empty, h("p", { class: "hint" }, h("kbd", {}, "Alt"), "+", h("kbd", {}, "A"), " décrocher le premier appel en attente"));
