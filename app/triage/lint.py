@@ -29,7 +29,9 @@ def lint_rules(rules: RuleSet) -> list[Problem]:
     vocab_targets = {p for v in rules.vocabulary for p in v.entry.protocols}
     for pid, proto in rules.protocols.items():
         file = rules.protocol_files[pid]
-        problems += [Problem(file, m) for m in _lint_protocol(rules, proto, vocab_targets)]
+        warnings: list[str] = []
+        problems += [Problem(file, m) for m in _lint_protocol(rules, proto, vocab_targets, warnings)]
+        problems += [Problem(file, m, warning=True) for m in warnings]
     problems += _lint_vocabulary(rules)
     return problems
 
@@ -94,7 +96,9 @@ def _reachable_levels(rules: RuleSet, proto: Protocol) -> set[Level]:
     return levels
 
 
-def _lint_protocol(rules: RuleSet, proto: Protocol, vocab_targets: set[str]) -> list[str]:
+def _lint_protocol(
+    rules: RuleSet, proto: Protocol, vocab_targets: set[str], warnings: list[str]
+) -> list[str]:
     msgs: list[str] = []
     asked = [q.finding for q in proto.questions]
     for code in asked:
@@ -119,9 +123,14 @@ def _lint_protocol(rules: RuleSet, proto: Protocol, vocab_targets: set[str]) -> 
             msgs.append(f"rule {rule.id!r} ({rule.level}) is below the default level ({proto.default_level})")
     mod_codes = {m.finding for m in rules.modifiers.modifiers}
     counted = {c for r in proto.rules for c in r.all} | global_codes | mod_codes
+    useful = {c for r in proto.rules if Level[r.level] > default for c in r.all} | global_codes | mod_codes
     for q in proto.questions:
         if q.finding not in counted and not q.informational:
             msgs.append(f"question {q.finding!r} can never change the disposition (mark it informational?)")
+        elif q.finding not in useful and not q.informational:
+            warnings.append(
+                f"question {q.finding!r} only appears in rules at the default level: the engine never asks it"
+            )
     flags = [q.red_flag for q in proto.questions]
     if any(not a and b for a, b in itertools.pairwise(flags)):
         msgs.append("red-flag questions must all come before the other questions")
@@ -193,8 +202,9 @@ def main() -> int:
     problems = lint_dir(sys.argv[1] if len(sys.argv) > 1 else DEFAULT_RULES_DIR)
     for problem in problems:
         print(problem)
-    print(f"{len(problems)} problem(s)")
-    return 1 if problems else 0
+    errors = [p for p in problems if not p.warning]
+    print(f"{len(errors)} problem(s), {len(problems) - len(errors)} warning(s)")
+    return 1 if errors else 0
 
 
 if __name__ == "__main__":

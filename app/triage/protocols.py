@@ -35,9 +35,10 @@ class Problem:
 
     file: str
     message: str
+    warning: bool = False  # a warning is shown but does not stop the service
 
     def __str__(self) -> str:
-        return f"{self.file}: {self.message}"
+        return f"{self.file}: {'warning: ' if self.warning else ''}{self.message}"
 
 
 class RuleLoadError(Exception):

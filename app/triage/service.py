@@ -67,7 +67,7 @@ def vocabulary() -> VocabularyIndex:
 def startup_check(root: Path | None = None) -> None:
     """Load and lint the rule set; raise naming every bad file and the reason."""
     try:
-        problems = lint_rules(load_rules(root) if root is not None else rules())
+        problems = [p for p in lint_rules(load_rules(root) if root is not None else rules()) if not p.warning]
     except RuleLoadError as exc:
         problems = exc.problems
     if problems:
