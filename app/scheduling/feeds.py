@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import threading
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -177,6 +179,32 @@ def render(session: Session, row: FeedToken) -> bytes:
     return render_feed(events, name=f"{practitioner.display_name} – Permanence", tz=practice.timezone)
 
 
+class _Rendered:
+    """Bodies recently rendered in this process, by (practitioner, ETag): unchanged feeds are not re-rendered
+    for clients that poll without If-None-Match. The ETag covers every input, so an entry is never stale."""
+
+    def __init__(self, size: int = 64) -> None:
+        self.size = size
+        self.bodies: OrderedDict[tuple[uuid.UUID, str], bytes] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: tuple[uuid.UUID, str]) -> bytes | None:
+        with self.lock:
+            body = self.bodies.get(key)
+            if body is not None:
+                self.bodies.move_to_end(key)
+            return body
+
+    def put(self, key: tuple[uuid.UUID, str], body: bytes) -> None:
+        with self.lock:
+            self.bodies[key] = body
+            while len(self.bodies) > self.size:
+                self.bodies.popitem(last=False)
+
+
+RENDERED = _Rendered()
+
+
 def fetch(session: Session, token: str, if_none_match: str | None) -> tuple[str, bytes | None]:
     """(ETag, body) — body None when the client's copy is current (304). Every fetch is audited."""
     row = resolve(session, token)
@@ -192,4 +220,10 @@ def fetch(session: Session, token: str, if_none_match: str | None) -> tuple[str,
         resource_id=row.practitioner_id,
         outcome="not_modified" if fresh else "success",
     )
-    return tag, None if fresh else render(session, row)
+    if fresh:
+        return tag, None
+    body = RENDERED.get((row.practitioner_id, tag))
+    if body is None:
+        body = render(session, row)
+        RENDERED.put((row.practitioner_id, tag), body)
+    return tag, body
