@@ -87,6 +87,22 @@ STOPWORDS = frozenset(
         "tres",
         "vraiment",
         "depuis",
+        # modal and light verbs: "je voudrais", "il faut", "je peux" say nothing about the complaint
+        *[
+            "veux",
+            "veut",
+            "voulais",
+            "voulait",
+            "voudrais",
+            "voudrait",
+            "vouloir",
+            "peux",
+            "peut",
+            "pouvez",
+            "pourrais",
+            "pourrait",
+        ],
+        *["aimerais", "aimerait", "faut", "fallait", "besoin", "suis", "sommes", "etre", "avoir"],
     ]
 )
 
@@ -193,7 +209,7 @@ class VocabularyIndex:
         """Phrases whose content words appear in the sentence (order free, small typos allowed).
 
         All words: 90. Otherwise, when the words found are distinctive (used by few protocols) and
-        cover at least half of the phrase, a weaker score proportional to the coverage: this catches
+        cover at least 40 % of the phrase, a weaker score proportional to the coverage: this catches
         other conjugations ("elle voulait mourir" for "je veux mourir") without a lemmatiser.
         """
         out: dict[int, float] = {}
@@ -204,10 +220,10 @@ class VocabularyIndex:
             if len(found) == len(words):
                 out[i] = WORD_MATCH_SCORE * quality
                 continue
-            if not all(len(w) >= MIN_FUZZY_LENGTH and self._spread[w] <= DISTINCTIVE for w in found):
+            if not all(len(w) >= 5 and self._spread[w] <= DISTINCTIVE for w in found):
                 continue
             coverage = sum(len(w) for w in found) / sum(len(w) for w in words)
-            if coverage >= 0.5:
+            if coverage >= 0.4:
                 out[i] = PARTIAL_WORDS_SCORE * coverage * quality
         return out
 
