@@ -1,4 +1,4 @@
-"""Vocabulary accuracy: top-1 / top-3 on tests/triage/data/vocabulary_eval.yaml (written apart from lexicon).
+"""Vocabulary accuracy: top-1 / top-3 on tests/triage/data/vocabulary_eval.yaml and vocabulary_holdout.yaml.
 
 Usage: .venv/bin/python bench/triage_vocabulary.py [--misses]
 Baseline in the same run: the protocols' own entry phrases only (no vocabulary files).
@@ -21,6 +21,7 @@ from app.triage.protocols import load_rules  # noqa: E402
 from app.triage.vocabulary import VocabularyIndex  # noqa: E402
 
 EVAL = ROOT / "tests" / "triage" / "data" / "vocabulary_eval.yaml"
+HOLDOUT = ROOT / "tests" / "triage" / "data" / "vocabulary_holdout.yaml"
 
 
 def score(index: VocabularyIndex, cases: list[dict], show: bool) -> tuple[float, float, dict]:
@@ -60,6 +61,9 @@ def main() -> None:
     print(f"top-1 {t1:.3f}  top-3 {t3:.3f}   (baseline, entry phrases only: top-1 {b1:.3f}  top-3 {b3:.3f})")
     for specialty, (n, h1, h3) in sorted(per.items()):
         print(f"   {specialty:12s} n={n:3d} top-1 {h1 / n:.2f} top-3 {h3 / n:.2f}")
+    held = yaml.safe_load(HOLDOUT.read_text(encoding="utf-8"))["cases"]
+    h1, h3, _ = score(index, held, args.misses)
+    print(f"held-out set (never tuned on), {len(held)} cases: top-1 {h1:.3f}  top-3 {h3:.3f}")
 
 
 if __name__ == "__main__":
