@@ -10,6 +10,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
 from app.audit import service as audit
@@ -72,15 +73,9 @@ def create(
     idempotency_key: str | None = None,
 ) -> PractitionerMessage:
     practice = practices.get_practice(session, actor, practice_id)
-    if idempotency_key is not None:
-        replay = session.scalars(
-            select(PractitionerMessage).where(
-                PractitionerMessage.practice_id == practice.id,
-                PractitionerMessage.idempotency_key == idempotency_key,
-            )
-        ).one_or_none()
-        if replay is not None:  # a retried request: one message, one e-mail
-            return replay
+    replay = _replay(session, practice.id, idempotency_key)
+    if replay is not None:  # a retried request: one message, one e-mail
+        return replay
     practitioner = practices.get_practitioner(session, actor, body.practitioner_id)
     if practitioner.practice_id != practice.id:
         raise NotFound("Practitioner not found.")
@@ -114,8 +109,14 @@ def create(
     values = body.model_dump(include=set(CONTENT)) | {"callback_number": callback}
     for name in CONTENT:
         setattr(msg, name, c.seal(name, values[name] or None))
-    session.add(msg)
-    session.flush()
+    try:
+        with session.begin_nested():  # two retries racing: the loser returns the winner's message
+            session.add(msg)
+    except IntegrityError:
+        winner = _replay(session, practice.id, idempotency_key)
+        if winner is None:
+            raise
+        return winner
     if call is not None:
         calls.link(session, call, "message", msg.id, actor)
         if body.triage_session_id is not None:
@@ -126,6 +127,15 @@ def create(
     if msg.priority == "urgent":
         escalation.schedule(session, msg)
     return msg
+
+
+def _replay(session: Session, practice_id: uuid.UUID, key: str | None) -> PractitionerMessage | None:
+    if key is None:
+        return None
+    stmt = select(PractitionerMessage).where(
+        PractitionerMessage.practice_id == practice_id, PractitionerMessage.idempotency_key == key
+    )
+    return session.scalars(stmt).one_or_none()
 
 
 def _ids(msg: PractitionerMessage) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from app.audit import service as audit
@@ -96,8 +97,16 @@ def open_call(session: Session, actor: Actor, body: CallOpen, idempotency_key: s
     if body.answered:
         call.status, call.answered_at = "answered", max(utcnow(), call.ringing_at)
         call.agent_id = actor.id if actor.kind == "user" else None
-    session.add(call)
-    session.flush()
+    try:
+        with session.begin_nested():  # two retries racing: the loser returns the winner's call
+            session.add(call)
+    except IntegrityError:
+        winner = _existing(session, practice.id, "external_ref", body.external_ref) or _existing(
+            session, practice.id, "idempotency_key", idempotency_key
+        )
+        if winner is None:
+            raise
+        return winner
     _event(session, actor, "call.create", call)
     return call
 

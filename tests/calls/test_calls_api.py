@@ -179,3 +179,39 @@ def test_reads_are_audited_without_the_number(client, make, db):
     assert all("611223344" not in str(e.model_dump()) for e in db.scalars(select(AuditEvent)).all())
     raw = db.execute(text("SELECT caller_number FROM call")).scalars().all()
     assert raw and all(value.startswith("pe1") and "611223344" not in value for value in raw)
+
+
+def test_racing_retries_return_the_winner(make, db, monkeypatch):
+    """Two requests with one key pass the look-up before either inserts: the unique key decides."""
+    from app.calls import messages, service
+    from app.calls.schemas import CallOpen, MessageIn
+
+    practice, number = _practice(make, db)
+    doctor = make.practitioner(practice)
+    first_call = service.open_call(db, ADMIN, CallOpen(called_number=number), "key-1")
+    first_msg = messages.create(
+        db, ADMIN, practice.id, MessageIn(practitioner_id=doctor.id, subject="x"), "key-1"
+    )
+    real_existing, real_replay = service._existing, messages._replay
+    seen = {"call": 0, "msg": 0}
+
+    def late_existing(session, practice_id, column, value):
+        if column == "idempotency_key" and seen["call"] == 0:
+            seen["call"] += 1
+            return None  # the competitor had not committed yet when we looked
+        return real_existing(session, practice_id, column, value)
+
+    def late_replay(session, practice_id, key):
+        if seen["msg"] == 0:
+            seen["msg"] += 1
+            return None
+        return real_replay(session, practice_id, key)
+
+    monkeypatch.setattr(service, "_existing", late_existing)
+    monkeypatch.setattr(messages, "_replay", late_replay)
+    assert service.open_call(db, ADMIN, CallOpen(called_number=number), "key-1").id == first_call.id
+    again = messages.create(
+        db, ADMIN, practice.id, MessageIn(practitioner_id=doctor.id, subject="x"), "key-1"
+    )
+    assert again.id == first_msg.id
+    assert len(db.scalars(select(Call).where(Call.practice_id == practice.id)).all()) == 1
