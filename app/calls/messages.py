@@ -185,12 +185,19 @@ def failed_counts(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, int
 
 
 def list_for_practice(
-    session: Session, actor: Actor, practice_id: uuid.UUID, status: str | None, limit: int
+    session: Session,
+    actor: Actor,
+    practice_id: uuid.UUID,
+    status: str | None,
+    limit: int,
+    practitioner_id: uuid.UUID | None = None,
 ) -> list[PractitionerMessage]:
     practice = practices.get_practice(session, actor, practice_id)
     stmt = select(PractitionerMessage).where(PractitionerMessage.practice_id == practice.id)
     if status is not None:
         stmt = stmt.where(PractitionerMessage.status == status)
+    if practitioner_id is not None:
+        stmt = stmt.where(PractitionerMessage.practitioner_id == practitioner_id)
     rows = list(session.scalars(stmt.order_by(col(PractitionerMessage.created_at).desc()).limit(limit)))
     audit.record(
         session,

@@ -132,9 +132,10 @@ def list_messages(
     actor: CanReadCalls,
     session: SessionDep,
     status: Annotated[str | None, Query(pattern="^(new|delivered|acknowledged|done)$")] = None,
+    practitioner_id: Annotated[uuid.UUID | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[MessageSummary]:
-    rows = messages.list_for_practice(session, actor, practice_id, status, limit)
+    rows = messages.list_for_practice(session, actor, practice_id, status, limit, practitioner_id)
     failed = messages.failed_counts(session, [r.id for r in rows])
     return [
         MessageSummary(**r.model_dump(exclude=set(messages.CONTENT)), failed_attempts=failed.get(r.id, 0))

@@ -116,6 +116,12 @@ def test_lifecycle_through_the_api(client, make, db):
         f"/api/v1/practices/{practice.id}/messages", params={"status": "done"}, headers=agent
     ).json()
     assert [m["id"] for m in listed] == [msg["id"]] and "body" not in listed[0]
+    mine = {"practitioner_id": str(doctor.id)}
+    assert (
+        len(client.get(f"/api/v1/practices/{practice.id}/messages", params=mine, headers=agent).json()) == 1
+    )
+    nobody = {"practitioner_id": str(practice.id)}
+    assert client.get(f"/api/v1/practices/{practice.id}/messages", params=nobody, headers=agent).json() == []
     readonly = make.api_key_headers([practice], scopes=["calls:read"])
     assert client.post(url + "/acknowledge", headers=readonly).status_code == 403
 
