@@ -111,7 +111,6 @@ export function closePanel(finish) {
   });
   for (const ev of ["identified", "disposition", "booked", "rescheduled", "cancelled", "message"]) on(ev, refresh);
   for (const ev of ["booked", "rescheduled", "cancelled", "message"]) on(ev, () => focus("#close-call"));
-  on("disposition", (s) => s.disposition.level === "emergency" && setTimeout(() => focus("#disposition"), 0));
   refresh();
 
   form.addEventListener("submit", async (ev) => {

@@ -169,6 +169,8 @@ export function triagePanel() {
     if (nq) focus("#question");
     else {
       if (!wasComplete) announce(`${LEVELS[s.disposition.level]?.label}. ${s.disposition.outcome?.say || ""}`);
+      // Nothing to book first: the agent reads the banner (slots take the focus otherwise).
+      if (["emergency", "self_care"].includes(s.disposition.level)) focus("#disposition");
       emit("disposition", s);
     }
   }
