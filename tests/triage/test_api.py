@@ -222,3 +222,17 @@ def test_idempotent_session_creation(client, agent, practice) -> None:
     assert first.json()["id"] == again.json()["id"]
     _problem(_start(client, headers, practice, patient={"age_years": 30}), 409)
     assert _start(client, agent, practice).json()["id"] != first.json()["id"]  # no key: a new session
+
+
+def test_session_of_a_changed_protocol_is_read_only(client, db, agent, practice) -> None:
+    from app.triage.models import TriageSession
+
+    sid = _start(client, agent, practice).json()["id"]
+    row = db.get(TriageSession, uuid.UUID(sid))
+    row.protocol_hash = "0" * 64  # as if the protocol file had changed since the session started
+    db.add(row)
+    db.commit()
+    read = client.get(f"{BASE}/sessions/{sid}", headers=agent).json()
+    assert read["protocol_changed"] and read["next_question"] is None and read["disposition"]["level"]
+    url = f"{BASE}/sessions/{sid}/answers"
+    _problem(client.post(url, json={"finding": "unresponsive", "answer": "no"}, headers=agent), 409)
