@@ -322,3 +322,34 @@ def test_opened_on_the_called_number_with_every_field_labelled(page: Any, server
     keys.press("Alt+g")
     page.wait_for_selector("#msg-who:focus")
     assert page.evaluate(UNLABELLED) == []
+
+
+def test_urgent_disposition_offers_only_todays_slots_and_an_urgent_message(page: Any, server: Server) -> None:
+    keys = login(page, server.url)
+    take_call(page, keys, "bati")
+    _identify_by_name(page, keys, "Lefebvre 02/07/1958")
+    keys.type("mal poitrine")
+    page.wait_for_selector("#triage-panel li[role=option] >> text=Douleur thoracique")
+    keys.press("Enter")
+    answer_no_until_done(page, keys)  # no red flag: chest pain is still seen today
+    page.wait_for_selector("#disposition[data-level=urgent]")
+    page.wait_for_function("() => /créneau/.test(document.querySelector('#book-info').innerText)")
+    when = page.eval_on_selector_all("#slots li .when", "els => els.map((e) => e.innerText)")
+    if when:
+        assert all(w.startswith("aujourd'hui") for w in when), when
+        assert page.input_value("#book-motif") == next(
+            m["id"]
+            for m in _motifs(server, "Cabinet médical des Batignolles")
+            if m["code"] == "consultation_urgente"
+        )
+    else:  # late in the evening: nothing left today, the console says to leave a message
+        assert "aucun créneau" in page.inner_text("#book-info")
+    keys.press("Alt+g")
+    page.wait_for_selector("#msg-who:focus")
+    assert page.input_value("#msg-priority") == "urgent"
+    assert "Urgent" in page.input_value("#msg-subject")
+
+
+def _motifs(server: Server, practice: str) -> list[dict[str, Any]]:
+    with _api(server) as api:
+        return list(api.get(f"/practices/{server.practices[practice]['id']}/motifs").json())
