@@ -8,6 +8,7 @@ check here is cheap and raises CalendarParseError with a message that names the 
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -130,7 +131,7 @@ def rule_iterations(rule: Any, dtstart: dt.datetime, window_end: dt.datetime) ->
     for part, finer_than in (("BYHOUR", "DAILY"), ("BYMINUTE", "HOURLY"), ("BYSECOND", "MINUTELY")):
         if level <= _ORDER.index(finer_than) and _count(rule, part):
             per_period *= _count(rule, part)
-    return int(periods * per_period)
+    return math.ceil(periods) * per_period + 1  # + 1: DTSTART always counts as an occurrence
 
 
 def in_window_estimate(rule: Any, window_start: dt.datetime, window_end: dt.datetime) -> int:
