@@ -12,7 +12,7 @@ from fastapi import APIRouter, Header, Response
 
 from app.auth.deps import CanReadTriage, CanWriteTriage
 from app.core.db import SessionDep
-from app.triage import service, views
+from app.triage import catalogue, service, views
 from app.triage.schemas import (
     AnswerRequest,
     AssessRequest,
@@ -34,12 +34,12 @@ IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", min_lengt
 
 @router.get("/findings", response_model=list[FindingOut])
 def list_findings(actor: CanReadTriage) -> list[FindingOut]:
-    return views.finding_list(service.rules())
+    return views.finding_list(catalogue.rules())
 
 
 @router.get("/protocols", response_model=list[ProtocolSummary])
 def list_protocols(actor: CanReadTriage, specialty: SpecialtyName | None = None) -> list[ProtocolSummary]:
-    rules = service.rules()
+    rules = catalogue.rules()
     return [
         views.protocol_summary(p, rules.protocol_hashes[pid])
         for pid, p in rules.protocols.items()
@@ -49,14 +49,14 @@ def list_protocols(actor: CanReadTriage, specialty: SpecialtyName | None = None)
 
 @router.get("/protocols/{protocol_id}", response_model=ProtocolDetail)
 def read_protocol(protocol_id: str, actor: CanReadTriage) -> ProtocolDetail:
-    rules = service.rules()
-    proto = service.protocol(protocol_id)
+    rules = catalogue.rules()
+    proto = catalogue.protocol(protocol_id)
     return views.protocol_detail(rules, proto, rules.protocol_hashes[protocol_id])
 
 
 @router.post("/suggest", response_model=SuggestResponse)
 def suggest(body: SuggestRequest, actor: CanReadTriage) -> SuggestResponse:
-    found = service.suggest(body)
+    found = catalogue.suggest(body)
     return SuggestResponse(
         suggestions=[views.suggestion_out(s) for s in found], motif=found[0].motif if found else None
     )
@@ -65,7 +65,7 @@ def suggest(body: SuggestRequest, actor: CanReadTriage) -> SuggestResponse:
 @router.post("/assess", response_model=AssessResponse)
 def assess(body: AssessRequest, actor: CanReadTriage) -> AssessResponse:
     """Batch assess (stateless, nothing stored): unanswered questions count as unknown."""
-    cp, suggestions, ignored, ev = service.run_assess(body)
+    cp, suggestions, ignored, ev = catalogue.run_assess(body)
     return AssessResponse(
         protocol_id=cp.id,
         protocol_version=cp.protocol.version,
@@ -93,16 +93,18 @@ def create_session(
     if replay:
         response.status_code = 200
     response.headers["Location"] = f"/api/v1/triage/sessions/{view.row.id}"
-    return views.session_out(view, service.rules())
+    return views.session_out(view, catalogue.rules())
 
 
 @router.get("/sessions/{triage_session_id}", response_model=SessionOut)
 def read_session(triage_session_id: uuid.UUID, actor: CanReadTriage, session: SessionDep) -> SessionOut:
-    return views.session_out(service.read_session(session, actor, triage_session_id), service.rules())
+    return views.session_out(service.read_session(session, actor, triage_session_id), catalogue.rules())
 
 
 @router.post("/sessions/{triage_session_id}/answers", response_model=SessionOut)
 def answer_session(
     triage_session_id: uuid.UUID, body: AnswerRequest, actor: CanWriteTriage, session: SessionDep
 ) -> SessionOut:
-    return views.session_out(service.answer_session(session, actor, triage_session_id, body), service.rules())
+    return views.session_out(
+        service.answer_session(session, actor, triage_session_id, body), catalogue.rules()
+    )

@@ -1,16 +1,14 @@
-"""Use cases of triage: catalogue, protocols, suggestions, batch assess, interactive sessions.
+"""Use cases of triage sessions: start, read (audited), answer or undo.
 
-The rule set is loaded and linted once per process (`startup_check` refuses a broken set). Session
-answers, patient context and rule path are encrypted; the clear columns hold the protocol id, its
-content hash and the level only. Every read or change of a session leaves an audit event.
+Session answers, patient context and rule path are encrypted; the clear columns hold the protocol id,
+its content hash and the level only. Every read or change of a session leaves an audit event. The
+stateless use cases (rule set, protocols, suggestions, batch assess) are in app/triage/catalogue.py.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from functools import cache
-from pathlib import Path
 from typing import Any
 
 from sqlmodel import Session, select
@@ -19,13 +17,22 @@ from app.audit import service as audit
 from app.auth.actor import Actor
 from app.auth.deps import ensure_practice
 from app.core.clock import utcnow
-from app.core.errors import Conflict, Invalid, NotFound
+from app.core.errors import Conflict, Invalid
 from app.crypto import service as keys
 from app.crypto.fields import RowCipher
 from app.crypto.keyring import PracticeKeyring
 from app.practices.models import Practice
 from app.triage import views
-from app.triage.compiled import CompiledProtocol, compile_protocol
+from app.triage.catalogue import (
+    BrokenRuleSet,
+    canonical_code,
+    compiled,
+    patient_context,
+    protocol,
+    rules,
+    startup_check,
+)
+from app.triage.compiled import CompiledProtocol
 from app.triage.engine import (
     Answer,
     PatientContext,
@@ -35,128 +42,11 @@ from app.triage.engine import (
     next_question,
     resolve,
 )
-from app.triage.lint import lint_rules
 from app.triage.models import TABLE, TriageSession
-from app.triage.protocols import RuleLoadError, RuleSet, get_rules, load_rules
-from app.triage.schema import Protocol
-from app.triage.schemas import AnswerRequest, AssessRequest, PatientContextIn, SessionCreate, SuggestRequest
-from app.triage.vocabulary import Suggestion, VocabularyIndex
+from app.triage.schemas import AnswerRequest, PatientContextIn, SessionCreate
 
+__all__ = ["BrokenRuleSet", "answer_session", "create_session", "read_session", "startup_check"]
 RESOURCE = "triage_session"
-_WORSE = {Answer.no: 0, Answer.unknown: 1, Answer.yes: 2}
-
-
-class BrokenRuleSet(RuntimeError):
-    """The shipped triage rules fail to load or to lint: the service must not start."""
-
-
-def rules() -> RuleSet:
-    return get_rules()
-
-
-@cache
-def compiled(protocol_id: str) -> CompiledProtocol:
-    return compile_protocol(rules(), protocol_id)
-
-
-@cache
-def vocabulary() -> VocabularyIndex:
-    return VocabularyIndex(rules())
-
-
-def startup_check(root: Path | None = None) -> None:
-    """Load and lint the rule set; raise naming every bad file and the reason."""
-    try:
-        problems = [p for p in lint_rules(load_rules(root) if root is not None else rules()) if not p.warning]
-    except RuleLoadError as exc:
-        problems = exc.problems
-    if problems:
-        listing = "\n".join(f"  {p}" for p in problems[:50])
-        raise BrokenRuleSet(f"triage rules are broken ({len(problems)} problem(s)):\n{listing}")
-    if root is not None:
-        return
-    vocabulary()
-    for pid in rules().protocols:
-        compiled(pid)
-
-
-def protocol(protocol_id: str, *, in_body: bool = False) -> Protocol:
-    proto = rules().protocols.get(protocol_id)
-    if proto is None:
-        if in_body:
-            raise Invalid(
-                "Unknown protocol id.", errors=[{"loc": ["protocol_id"], "msg": "unknown protocol"}]
-            )
-        raise NotFound("Protocol not found.")
-    return proto
-
-
-def suggest(body: SuggestRequest) -> list[Suggestion]:
-    return vocabulary().suggest(body.text, body.specialty, body.age_years, body.sex, limit=body.limit)
-
-
-def _context(p: PatientContextIn) -> PatientContext:
-    return PatientContext(age_years=p.age_years, sex=p.sex, pregnant=p.pregnant)
-
-
-def _canonical(code: str) -> str:
-    canonical = rules().canonical_finding(code)
-    if canonical is None:
-        raise Invalid(
-            f"Unknown finding code {code!r}.", errors=[{"loc": ["finding"], "msg": "unknown finding"}]
-        )
-    return canonical
-
-
-def _as_answer(value: str | bool) -> Answer:
-    if isinstance(value, bool):
-        return Answer.yes if value else Answer.no
-    return Answer(value)
-
-
-def run_assess(body: AssessRequest) -> tuple[CompiledProtocol, list[Suggestion], list[str], views.Evaluated]:
-    """Batch assess; unknown codes are a problem, known codes that the protocol does not use are listed."""
-    suggestions: list[Suggestion] = []
-    pid = body.protocol_id
-    ctx = body.patient
-    if pid is None:
-        assert body.text is not None
-        suggestions = vocabulary().suggest(body.text, body.specialty, ctx.age_years, ctx.sex, limit=5)
-        if not suggestions:
-            raise Invalid("No protocol matches this text; choose a protocol_id.")
-        pid = suggestions[0].protocol_id
-    protocol(pid, in_body=True)
-    cp = compiled(pid)
-    worst: dict[str, Answer] = {}
-    ignored: list[str] = []
-    for code, value in body.findings.items():
-        answer = _as_answer(value)
-        implied: list[tuple[str, Answer]] = []
-        if answer is Answer.unknown:
-            if code not in rules().negations:  # "don't know" to a reversed code implies nothing
-                implied = [(_canonical(code), answer)]
-        else:
-            facts = rules().translate(code, answer is Answer.yes)
-            if facts is None:
-                _canonical(code)  # raises the unknown-code problem
-            implied = [(c, Answer.yes if v else Answer.no) for c, v in facts or []]
-        usable = [(c, a) for c, a in implied if c in cp.askable]
-        for c, a in usable:  # the same finding given twice (code and reversed code): the worse wins
-            worst[c] = a if c not in worst or _WORSE[a] > _WORSE[worst[c]] else worst[c]
-        if not usable:
-            ignored.append(code)
-    answers = list(worst.items())
-    patient = _context(ctx)
-    try:
-        check_applicable(cp, patient)
-        disposition = assess(cp, answers, patient)
-    except TriageInputError as exc:
-        raise Invalid(str(exc)) from exc
-    question = next_question(cp, resolve(cp, answers, patient))
-    return cp, suggestions, sorted(ignored), views.Evaluated(disposition, question)
-
-
-# --- sessions ----------------------------------------------------------------------------
 
 
 def _event(session: Session, actor: Actor, action: str, row: TriageSession) -> None:
@@ -226,7 +116,7 @@ def create_session(
             return read_session(session, actor, earlier.id), True
     protocol(body.protocol_id, in_body=True)
     cp = compiled(body.protocol_id)
-    ctx = _context(body.patient)
+    ctx = patient_context(body.patient)
     try:
         check_applicable(cp, ctx)
     except TriageInputError as exc:
@@ -286,7 +176,9 @@ def read_session(session: Session, actor: Actor, session_id: uuid.UUID) -> views
     cp = _current(row)
     question = None
     if cp is not None and row.completed_at is None:
-        question = next_question(cp, resolve(cp, state.pairs(), _context(PatientContextIn(**state.context))))
+        question = next_question(
+            cp, resolve(cp, state.pairs(), patient_context(PatientContextIn(**state.context)))
+        )
     _event(session, actor, "triage_session.read", row)
     return views.SessionView(row, state, stored, question, cp)
 
@@ -299,14 +191,14 @@ def answer_session(
     if cp is None:
         raise Conflict("The protocol has changed since this session started; start a new session.")
     state, _ = _open(session, row)
-    ctx = _context(PatientContextIn(**state.context))
+    ctx = patient_context(PatientContextIn(**state.context))
     if body.action == "undo":
         if not state.answers:
             raise Invalid("Nothing to undo.")
         state = views.StoredState(state.context, state.answers[:-1])
     else:
         assert body.finding is not None and body.answer is not None
-        code = _canonical(body.finding)
+        code = canonical_code(body.finding)
         if code not in cp.askable:
             raise Invalid(
                 "This finding is not a question of the session's protocol.",
