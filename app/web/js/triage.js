@@ -12,15 +12,18 @@ const norm = (t) => t.normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCa
 
 /** The practice's own motifs whose label starts like the typed words, mapped to their protocol. */
 async function motifSuggestions(call, text) {
-  const spec = call.practice.specialties[0];
-  protocolsBySpecialty[spec] ||= await api.get("/triage/protocols", { specialty: spec }).catch(() => []);
+  const protocols = [];
+  for (const spec of call.practice.specialties) {
+    protocolsBySpecialty[spec] ||= await api.get("/triage/protocols", { specialty: spec }).catch(() => []);
+    protocols.push(...protocolsBySpecialty[spec]);
+  }
   const t = norm(text);
   if (t.length < 2) return [];
   const out = [];
   for (const m of call.motifs) {
     const label = norm(m.label);
     if (!label.startsWith(t) && !label.split(/[\s'’-]+/).some((w) => w.length > 2 && w.startsWith(t))) continue;
-    const p = protocolsBySpecialty[spec].find((x) => x.motif === m.code);
+    const p = protocols.find((x) => x.motif === m.code);
     if (p) out.push({ protocol_id: p.id, title: p.title, score: 0, matched: [m.label], motif: m.code });
   }
   return out;
@@ -87,10 +90,12 @@ export function triagePanel() {
     if (text.length < 2) return list.set([]);
     timer = setTimeout(async () => {
       const mine = ++seq;
-      const spec = call.practice.specialties[0];
+      // One specialty: its protocols rank first. Several: the vocabulary ranks them all.
+      const specs = call.practice.specialties;
+      const specialty = specs.length === 1 ? { specialty: specs[0] } : {};
       try {
         const [res, local] = await Promise.all([
-          api.post("/triage/suggest", { text, specialty: spec, ...context(), limit: 5 }),
+          api.post("/triage/suggest", { text, ...specialty, ...context(), limit: 5 }),
           motifSuggestions(call, text),
         ]);
         const seen = new Set();
