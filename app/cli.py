@@ -11,6 +11,7 @@ from alembic.config import Config
 from sqlmodel import Session
 
 from app.calendars import cli as calendars_cli
+from app.calls import cli as calls_cli
 from app.patients import cli as patients_cli
 from app.triage import cli as triage_cli
 
@@ -141,6 +142,7 @@ app.command("rotate-keys")(patients_cli.rotate_keys)
 app.command("sync-agendas")(calendars_cli.sync_agendas)
 app.command("purge-patients")(patients_cli.purge_patients)
 app.command("lint-protocols")(triage_cli.lint_protocols)
+app.command("billing-export")(calls_cli.billing_export)
 
 if __name__ == "__main__":
     app()
