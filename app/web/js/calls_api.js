@@ -70,7 +70,8 @@ export async function incomingCalls(container, pickUp) {
       h("span", { class: "meta" }, `sonne depuis ${new Date(row[1].ringing_at).toLocaleTimeString("fr-FR")}`))));
   }
   document.addEventListener("keydown", onKey);
-  const handle = setInterval(refresh, 3000);
+  // Each list is an audited read: poll gently, and only while the console is on screen.
+  const handle = setInterval(() => document.visibilityState === "visible" && refresh(), 5000);
   refresh();
 }
 
