@@ -86,6 +86,8 @@ def compile_protocol(rules: RuleSet, protocol_id: str) -> CompiledProtocol:
     for mod in rules.modifiers.modifiers:
         if mod.protocols is not None and protocol_id not in mod.protocols:
             continue
+        if not _possible(rules.findings.get(mod.finding), proto):
+            continue  # e.g. "infant under 3 months" in a protocol for ages 16 and over
         modifiers.append(
             CompiledModifier(
                 finding=mod.finding,
@@ -128,6 +130,24 @@ def compile_protocol(rules: RuleSet, protocol_id: str) -> CompiledProtocol:
         askable=asked | frozenset(global_findings) | modifier_facts,
         global_outcomes=MappingProxyType({Level[k]: v for k, v in glob.outcomes.items()}),
     )
+
+
+def _possible(finding: Finding | None, proto: Protocol) -> bool:
+    """Can an age-derived finding be true for some age the protocol applies to?"""
+    d = finding.derived if finding else None
+    if d is None or d.context != "age_years":
+        return True
+    lo = proto.applies.min_age_years or 0.0
+    hi = proto.applies.max_age_years if proto.applies.max_age_years is not None else 130.0
+    if d.lt is not None:
+        return lo < d.lt
+    if d.le is not None:
+        return lo <= d.le
+    if d.gt is not None:
+        return hi > d.gt
+    if d.ge is not None:
+        return hi >= d.ge
+    return True
 
 
 @dataclass(frozen=True)

@@ -122,8 +122,11 @@ def test_asked_false_modifier_counts_only_when_known(fever_rash: CompiledProtoco
     assert "second_call_48h" not in {q.finding for q in fever_rash.questions}
 
 
-def test_modifier_scope(chest: CompiledProtocol) -> None:
+def test_modifier_scope(chest: CompiledProtocol, fever_rash: CompiledProtocol) -> None:
     assert "anticoagulant" not in chest.askable  # scoped to fever_rash only
+    # an age-derived modifier that cannot hold in the protocol's age range is not asked at all
+    assert "infant_under_3_months" not in chest.askable  # chest_pain applies from 16
+    assert "infant_under_3_months" in {q.finding for q in fever_rash.questions}
 
 
 def test_pregnancy_derivation(fever_rash: CompiledProtocol) -> None:
