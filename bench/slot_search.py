@@ -161,11 +161,99 @@ def timed(fn, args_list) -> list[float]:  # type: ignore[no-untyped-def]
     return samples
 
 
+def run_db_case(kind: str, agendas: list[PractitionerAgenda], nows: list[datetime], base_p50: float) -> None:
+    """The same searches through the service path: rows read from the database on every request."""
+    import os
+    import tempfile
+
+    os.environ.setdefault("PERMANENCE_VAR_DIR", tempfile.mkdtemp(prefix="permanence-bench-"))
+    from sqlmodel import Session
+
+    from app.calendars.models import AgendaSource, BusyInterval
+    from app.core.db import make_engine
+    from app.practices import service as practices
+    from app.practices.models import Motif
+    from app.practices.schemas import MotifIn, PracticeCreate, PractitionerIn
+    from app.scheduling import hours, service
+    from app.scheduling.schemas import OpeningHoursIn, WeeklyHoursIn
+    from tests.dbs import fresh_database
+    from tests.factories import ADMIN
+
+    week = OpeningHoursIn(
+        rules=[
+            WeeklyHoursIn(weekday=r.weekday, start=r.start.strftime("%H:%M"), end=r.end.strftime("%H:%M"))
+            for r in OPENING
+        ]
+    )
+    with fresh_database(Path(tempfile.mkdtemp()), kind) as url:
+        engine = make_engine(url)
+        with Session(engine, expire_on_commit=False) as session:
+            practice = practices.create_practice(
+                session, ADMIN, PracticeCreate(name="Maison de santé", specialties=["generaliste"])
+            )
+            motif_row = practices.add_motif(
+                session,
+                ADMIN,
+                practice.id,
+                MotifIn(code="consultation", label="Consultation", duration_minutes=20, horizon_days=90),
+            )
+            ids = []
+            for n, agenda in enumerate(agendas):
+                doctor = practices.add_practitioner(
+                    session, practice.id, PractitionerIn(display_name=f"Dr {n}", specialty="generaliste")
+                )
+                hours.replace(session, ADMIN, doctor.id, week)
+                source = AgendaSource(practice_id=practice.id, practitioner_id=doctor.id, kind="file")
+                session.add(source)
+                session.flush()
+                session.add_all(
+                    BusyInterval(
+                        practice_id=practice.id,
+                        practitioner_id=doctor.id,
+                        source_id=source.id,
+                        start_at=utc_of(start),
+                        end_at=utc_of(end),
+                    )
+                    for start, end in zip(agenda.busy.starts, agenda.busy.ends, strict=True)
+                )
+                ids.append(doctor.id)
+            session.commit()
+        print(f"Service path on {kind}: rows read on every request (rules, exceptions, claims, busy time)")
+        with Session(engine, expire_on_commit=False) as session:
+            motif = session.get(Motif, motif_row.id)
+            assert motif is not None
+            step = MotifRules(motif_id=motif.id, duration=timedelta(minutes=20))
+            assert step.grid_minutes == 20
+
+            def search(practitioner: UUID | None, now: datetime, limit: int) -> None:
+                request = SlotRequest(
+                    now=now, window_end=now + timedelta(weeks=4), practitioner_id=practitioner, limit=limit
+                )
+                service.compute_slots(session, practice, motif, request)
+
+            cases = [
+                ("one practitioner, every slot of 4 weeks", ids[0], 10_000),
+                ("one practitioner, first 10 slots", ids[0], 10),
+                ("10 practitioners, first 10 slots", None, 10),
+            ]
+            for name, practitioner, limit in cases:
+                samples = timed(search, [(practitioner, n, limit) for n in nows[:100]])
+                p50, p99 = summary(name, samples)
+                print(
+                    f"  {'':<58} ratio vs baseline p50: {base_p50 / p50:,.0f}x (p99 {base_p50 / p99:,.0f}x)"
+                )
+        engine.dispose()
+
+
+def utc_of(ts: int) -> datetime:
+    return datetime.fromtimestamp(ts, UTC)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--iterations", type=int, default=300)
     parser.add_argument("--baseline-iterations", type=int, default=7)
-    parser.add_argument("--db", choices=["none", "sqlite", "postgresql"], default="none")
+    parser.add_argument("--db", choices=["none", "sqlite", "postgresql"], default="sqlite")
     args = parser.parse_args()
 
     documents = [agenda_ics(seed) for seed in range(10)]
@@ -205,9 +293,7 @@ def main() -> None:
     found = search(one, nows[0], 10_000)
     print(f"  ({found} free slots in one practitioner's 4 weeks)")
     if args.db != "none":
-        from bench.slot_search_db import run_db_case
-
-        run_db_case(args.db, [d for d, _ in documents], nows, base_p50)
+        run_db_case(args.db, agendas, nows, base_p50)
 
 
 if __name__ == "__main__":

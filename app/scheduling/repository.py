@@ -20,7 +20,7 @@ from app.scheduling.timeline import Timeline
 BusyLoader = Callable[
     [Session, Sequence[uuid.UUID], datetime, datetime], dict[uuid.UUID, list[tuple[datetime, datetime]]]
 ]
-_MARGIN = timedelta(days=1)  # daily caps and local days need the whole day around the window
+_MARGIN = timedelta(days=2)  # daily caps count whole local days (up to 25 h) around the window
 
 
 def _clock(minute: int | None) -> time | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -26,6 +27,7 @@ from app.scheduling.schemas import AgendaFreshness, HoldIn, HoldOut, SlotOut, Sl
 from app.scheduling.timeline import from_ts, to_ts
 
 ALTERNATIVES = 3
+FIRST_CHUNK = 3 * 86400  # seconds of agenda read first by a slot search
 
 
 def practice_objects(
@@ -69,19 +71,29 @@ def compute_slots(
     )
     if hi <= lo:
         return []
+    # Read the stored agendas in growing chunks: the first N slots usually lie in the first days, so a
+    # "first 10" search reads a few days of rows, not the whole horizon. Slots found in [lo, edge) are
+    # the first ones overall, since every later slot starts at or after `edge`.
     end_pad = rules.duration + rules.buffer_after
-    agendas = repository.load_agendas(
-        session,
-        practice.id,
-        ids,
-        from_ts(lo, tz) - rules.buffer_before,
-        from_ts(hi, tz) + end_pad,
-        skip_claim=skip_claim,
-    )
-    try:
-        return availability.find_slots(practice.timezone, agendas, rules, request)
-    except r.MotifNotOffered as exc:
-        raise MotifNotOffered(str(exc)) from exc
+    span = FIRST_CHUNK
+    while True:
+        edge = min(hi, lo + span)
+        agendas = repository.load_agendas(
+            session,
+            practice.id,
+            ids,
+            from_ts(lo, tz) - rules.buffer_before,
+            from_ts(edge, tz) + end_pad,
+            skip_claim=skip_claim,
+        )
+        chunk = replace(request, window_end=from_ts(edge, tz)) if edge < hi else request
+        try:
+            found = availability.find_slots(practice.timezone, agendas, rules, chunk)
+        except r.MotifNotOffered as exc:
+            raise MotifNotOffered(str(exc)) from exc
+        if len(found) >= request.limit or edge >= hi:
+            return found
+        span *= 4
 
 
 def slot_out(slot: r.Slot) -> SlotOut:
