@@ -57,12 +57,17 @@ def _url_hint(url: str) -> str:
     return f"{parts.scheme}://{parts.hostname}" if parts.hostname else parts.scheme or "file"
 
 
-def _clear(session: Session, source: AgendaSource) -> None:
-    for model in (BusyInterval, AgendaObject):
-        session.execute(delete(model).where(col(model.source_id) == source.id))
+def _forget_sync_state(source: AgendaSource) -> None:
+    """The next sync starts over (full listing, unconditional GET) and replaces what is stored."""
     source.sync_token = source.etag = source.last_modified = None
     source.expanded_from = source.expanded_until = None
     source.status, source.last_error, source.error_count, source.last_synced_at = "never", None, 0, None
+
+
+def _clear(session: Session, source: AgendaSource) -> None:
+    for model in (BusyInterval, AgendaObject):
+        session.execute(delete(model).where(col(model.source_id) == source.id))
+    _forget_sync_state(source)
 
 
 def set_source(
@@ -77,7 +82,12 @@ def set_source(
     sync_interval_minutes: int = 15,
     now: dt.datetime | None = None,
 ) -> AgendaSource:
-    """Create or replace the practitioner's agenda source; a new source starts from scratch."""
+    """Create or replace the practitioner's agenda source.
+
+    Busy time already stored is kept until the first good sync of the new settings replaces it
+    (never a window where the practitioner looks free by accident); only switching to `internal`
+    forgets it at once.
+    """
     if kind not in ("internal", "ics_url", "caldav", "file"):
         raise Invalid("Unknown agenda source kind.")
     if kind != "internal" and not url:
@@ -87,8 +97,11 @@ def set_source(
         source = AgendaSource(practice_id=practitioner.practice_id, practitioner_id=practitioner.id)
         session.add(source)
         session.flush()
-    else:
+    elif kind == "internal":
         _clear(session, source)
+        source.revision += 1
+    else:
+        _forget_sync_state(source)
         source.revision += 1
     ring = keyring_for(session, source.practice_id) if kind != "internal" else None
     cipher = RowCipher(ring, "agenda_source", source.id) if ring else None

@@ -254,6 +254,12 @@ def apply(session: Session, source: AgendaSource, p: SyncPlan, got: Fetched, now
                 col(AgendaObject.source_id) == source.id, col(AgendaObject.href) == href
             )
         )
+    if p.refresh_all:  # a full pass: whatever it did not see (e.g. a previous URL's objects) is gone
+        seen = [o.href for o in got.objects]
+        for model in (BusyInterval, AgendaObject):
+            session.execute(
+                delete(model).where(col(model.source_id) == source.id, col(model.href).not_in(seen))
+            )
     session.execute(
         delete(BusyInterval).where(
             col(BusyInterval.source_id) == source.id, col(BusyInterval.end_at) < now - dt.timedelta(days=7)

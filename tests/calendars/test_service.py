@@ -172,3 +172,43 @@ def test_agenda_secrets_follow_key_rotation(db: Session, make: Factory):
         db, source, NOW + dt.timedelta(days=2)
     )  # refresh: the file path opens with the new key
     assert source.status == "ok", source.last_error
+
+
+def test_changing_the_link_keeps_busy_time_until_the_new_one_syncs(
+    db: Session, make: Factory, site: Published
+):
+    practice = make.practice()
+    doctor = make.practitioner(practice)
+    site.publish("/old.ics", (FIXTURES / "exdate.ics").read_bytes())
+    source = service.set_source(db, doctor, "ics_url", url=site.url("/old.ics"), now=NOW)
+    service.sync_source(db, source, NOW)
+    old = stored(db, source)
+    assert len(old) == 4
+    service.set_source(db, doctor, "ics_url", url=site.url("/new.ics"), now=NOW)  # not published yet: 404
+    assert stored(db, source) == old and source.status == "never"
+    service.sync_source(db, source, NOW)
+    assert source.status == "error" and stored(db, source) == old
+    site.publish("/new.ics", (FIXTURES / "rdate.ics").read_bytes())
+    service.sync_source(db, source, NOW + dt.timedelta(minutes=5))
+    assert source.status == "ok" and len(stored(db, source)) == 3 and stored(db, source) != old
+
+
+def test_moving_from_caldav_style_objects_to_a_link_drops_the_old_objects(
+    db: Session, make: Factory, site: Published
+):
+    practice = make.practice()
+    doctor = make.practitioner(practice)
+    source = service.load_demo_agenda(db, doctor, FIXTURES / "exdate.ics", NOW)
+    db.add(AgendaObject(practice_id=practice.id, source_id=source.id, href="/cal/old.ics", etag='"1"'))
+    db.add(
+        BusyInterval(
+            practice_id=practice.id, practitioner_id=doctor.id, source_id=source.id, href="/cal/old.ics",
+            start_at=paris(2026, 3, 20, 9), end_at=paris(2026, 3, 20, 10),
+        )
+    )  # fmt: skip
+    db.flush()
+    site.publish("/dr.ics", (FIXTURES / "rdate.ics").read_bytes())
+    service.set_source(db, doctor, "ics_url", url=site.url("/dr.ics"), now=NOW)
+    service.sync_source(db, source, NOW)
+    assert len(stored(db, source)) == 3
+    assert db.scalars(select(AgendaObject.href).where(AgendaObject.source_id == source.id)).all() == [""]
