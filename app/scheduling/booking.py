@@ -18,7 +18,7 @@ from app.auth.deps import ensure_practice
 from app.core.clock import utcnow
 from app.practices import service as practices
 from app.practices.models import Practice
-from app.scheduling import repository, writeback
+from app.scheduling import holds, repository, writeback
 from app.scheduling import service as slots
 from app.scheduling.exceptions import (
     AppointmentCancelled,
@@ -62,16 +62,16 @@ def book(session: Session, actor: Actor, body: AppointmentIn, key: str | None) -
     if actor.role == "agent" and not motif.bookable_by_agents:
         raise MotifNotOffered("This motif is not bookable by agents.")
     now = utcnow()
-    hold = slots.get_hold(session, actor, body.hold_id) if body.hold_id else None
+    hold = holds.get_hold(session, actor, body.hold_id) if body.hold_id else None
     if hold is not None and (
         hold.practitioner_id != practitioner.id or hold.motif_id != motif.id or hold.start_at != body.start
     ):
         raise HoldMismatch("The hold is for another slot.")
     if hold is not None and hold.actor_id != actor.id:
         raise HoldMismatch("The hold belongs to someone else.")
-    hold = hold or slots.own_hold(session, actor, practitioner.id, body.start, now)
+    hold = hold or holds.own_hold(session, actor, practitioner.id, body.start, now)
     if hold is not None:
-        slots.drop_hold(session, hold)  # the booking takes its place (restored if we roll back)
+        holds.drop_hold(session, hold)  # the booking takes its place (restored if we roll back)
     repository.purge_expired_holds(session, practitioner.id, now)
     if motif.daily_cap is not None and session.get_bind().dialect.name == "postgresql":
         # Caps count several rows: serialise this practitioner's capped bookings (SQLite already is).

@@ -12,7 +12,7 @@ from app.auth.deps import CanReadScheduling, CanWriteScheduling
 from app.core.clock import utcnow
 from app.core.db import SessionDep
 from app.practices import service as practices
-from app.scheduling import booking, service
+from app.scheduling import booking, holds, service
 from app.scheduling import rules as r
 from app.scheduling.schemas import (
     AppointmentIn,
@@ -63,12 +63,12 @@ def search_slots(
 @router.post("/holds", response_model=HoldOut, status_code=201)
 def create_hold(body: HoldIn, actor: CanWriteScheduling, session: SessionDep) -> HoldOut:
     """Hold a slot for a short time while the caller decides (409 with alternatives if taken)."""
-    return service.create_hold(session, actor, body)
+    return holds.create_hold(session, actor, body)
 
 
 @router.delete("/holds/{hold_id}", status_code=204)
 def release_hold(hold_id: uuid.UUID, actor: CanWriteScheduling, session: SessionDep) -> Response:
-    service.release_hold(session, actor, hold_id)
+    holds.release_hold(session, actor, hold_id)
     return Response(status_code=204)
 
 

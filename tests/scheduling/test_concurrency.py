@@ -21,7 +21,7 @@ from app.auth.actor import Actor
 from app.auth.permissions import ROLE_PERMISSIONS
 from app.core.db import make_engine
 from app.core.errors import Conflict
-from app.scheduling import booking, service
+from app.scheduling import booking, holds, service
 from app.scheduling import rules as r
 from app.scheduling.schemas import AppointmentIn, HoldIn
 from tests.dbs import PG_ADMIN_URL, fresh_database
@@ -54,7 +54,7 @@ def _contender(url: str, attempts: list[dict], results: mp.Queue) -> None:
         with Session(engine, expire_on_commit=False) as session:
             try:
                 if kind == "hold":
-                    service.create_hold(session, _agent(practice_id), HoldIn(**attempt))
+                    holds.create_hold(session, _agent(practice_id), HoldIn(**attempt))
                 else:
                     booking.book(session, _agent(practice_id), AppointmentIn(**attempt), None)
                 session.commit()

@@ -7,7 +7,7 @@ from typing import Any
 
 from app.core.clock import utcnow
 from app.practices.models import Practice
-from app.scheduling import booking, feeds, hours, service
+from app.scheduling import booking, feeds, holds, hours, service
 from app.scheduling import rules as r
 from app.scheduling.schemas import AppointmentIn, HoldIn, OpeningExceptionIn
 from tests.factories import ADMIN, Factory
@@ -30,7 +30,7 @@ def foreign_id(param: str, make: Factory, practice: Practice, marker: str) -> st
         body = HoldIn(
             practice_id=practice.id, practitioner_id=doctor.id, motif_id=motif.id, start=found[0].start
         )
-        return str(service.create_hold(make.db, ADMIN, body).id)
+        return str(holds.create_hold(make.db, ADMIN, body).id)
     if param == "appointment_id":
         appointment_in = AppointmentIn(
             practice_id=practice.id, practitioner_id=doctor.id, motif_id=motif.id, start=found[1].start
