@@ -116,3 +116,16 @@ def test_red_flags_answered_no_and_everything_else_no_reaches_default_or_modifie
         cp = compiled(pid)
         d = assess(cp, [(c, Answer.no) for c in sorted(cp.askable)], PatientContext(age_years=40))
         assert d.complete and d.level >= cp.default
+
+
+@SETTINGS
+@given(cases())
+def test_batch_equals_the_interactive_loop_answering_unknown(case) -> None:  # type: ignore[no-untyped-def]
+    """Batch assess = what the interactive loop reaches when every open question gets "je ne sais pas"."""
+    cp, answers, ctx = case
+    given_answers = [(c, a) for c, a in answers.items() if c not in cp.asked]  # checklist and known facts
+    eff = resolve(cp, given_answers, ctx)
+    while (q := next_question(cp, eff)) is not None:
+        given_answers.append((q.finding, answers.get(q.finding, Answer.unknown)))
+        eff = resolve(cp, given_answers, ctx)
+    assert assess(cp, given_answers, ctx).level == _level(cp, answers, ctx)
