@@ -190,3 +190,33 @@ def test_payload_detail_is_what_the_subscription_allows(live):
 
     assert "analyse" not in json.dumps([e.payload for e in live.get(WebhookEvent)])
     assert "analyse" not in json.dumps([j.payload for j in live.get(OutboxJob)])
+
+
+def test_a_receiver_that_never_recovers_ends_failed_and_can_be_redelivered(live):
+    from app.calls.webhook_delivery import MAX_ATTEMPTS
+
+    practice, doctor, agent, supervisor = _setup(live)
+    r = live.client.post(
+        f"/api/v1/practices/{practice.id}/webhooks",
+        json={"url": live.http.url, "event_types": ["message.created"]},
+        headers=supervisor,
+    )
+    hook = r.json()["id"]
+    live.http.status = 500
+    _message(live, practice, doctor, agent)
+    for _ in range(MAX_ATTEMPTS + 3):
+        live.due_now("calls.webhook")
+        live.drain()
+    [delivery] = live.get(WebhookDelivery)
+    assert delivery.status == "failed" and delivery.attempts == MAX_ATTEMPTS == len(live.http.received)
+    assert not live.pending("calls.webhook")
+    live.http.status = 200
+    entry = live.client.get(f"/api/v1/webhooks/{hook}/deliveries", headers=supervisor).json()[0]
+    live.client.post(f"/api/v1/webhook-deliveries/{entry['id']}/redeliver", headers=supervisor)
+    live.drain()
+    assert live.get(WebhookDelivery)[0].status == "delivered"
+    # a deactivated subscription receives nothing more
+    assert live.client.delete(f"/api/v1/webhooks/{hook}", headers=supervisor).status_code == 204
+    _message(live, practice, doctor, agent)
+    live.drain()
+    assert len(live.http.received) == MAX_ATTEMPTS + 1
