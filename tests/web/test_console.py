@@ -267,6 +267,7 @@ def test_first_load_is_small(page: Any, server: Server) -> None:
     page.on("response", record)
     page.goto(server.url + "/console/")
     page.wait_for_selector("#login-email:focus")
+    shot(page, "00-connexion")
     total = sum(sizes.values())
     print(f"\nfirst load: {total} bytes in {len(sizes)} files (uncompressed)")
     assert {"index.html", "app.js", "styles.css"} <= set(sizes)
