@@ -19,6 +19,7 @@ from app.practices.schemas import (
     PracticeCreate,
     PractitionerIn,
 )
+from app.scheduling import demo as demo_scheduling
 
 DEMO_PASSWORD = "demo-permanence-2026"  # noqa: S105 - published demo credentials, development only
 
@@ -188,6 +189,7 @@ def seed(session: Session) -> str:
             practice_ids=[] if role == "admin" else ids,
         )
     demo_patients.seed(session, actor, ids)
+    demo_scheduling.seed(session, actor, ids)
     _, key = auth.create_api_key(
         session,
         client="Démo téléphonie",
