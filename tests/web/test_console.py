@@ -18,6 +18,7 @@ pytestmark = pytest.mark.browser
 def test_routine_booking_keyboard_only(page: Any, server: Server) -> None:
     keys = login(page, server.url)
     shot(page, "01-nouvel-appel")
+    keys = Keys(page)  # count from the first key press of the call
     take_call(page, keys, "bati", CALLER_PHONE)
     # The caller's number matched one record: Enter confirms it.
     page.wait_for_selector("#caller-q:focus")
@@ -41,7 +42,11 @@ def test_routine_booking_keyboard_only(page: Any, server: Server) -> None:
     page.wait_for_selector("#booked")
     shot(page, "05-rendez-vous-confirme")
     print(f"\nbooking key presses after identification: {booking.count} ({' '.join(booking.log)})")
+    print(
+        f"whole call, from the practice's letters to the confirmed appointment: {keys.count + booking.count}"
+    )
     assert booking.count <= 12
+    assert page.input_value("#close-outcome") == "booked"
 
 
 @contextmanager
