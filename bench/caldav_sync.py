@@ -7,7 +7,7 @@ year, then times app.calendars.sync.fetch (network + parsing, no database):
 - an incremental pass after one remote change;
 and prints the ratio full / incremental — the saving the sync-token buys on every poll.
 
-Run: .venv/bin/python bench/caldav_sync.py [N]   (default N = 1000)
+Run: .venv/bin/python bench/caldav_sync.py [N]   (default N = 300; docs/benchmarks.md quotes N = 1000)
 """
 
 from __future__ import annotations
@@ -93,4 +93,4 @@ def main(count: int) -> None:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 1000)
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 300)
