@@ -8,6 +8,7 @@ Create Date: 2026-11-26 05:10:00
 from collections.abc import Sequence
 
 import sqlalchemy as sa
+
 from alembic import op
 
 revision: str = "calendars_0001"
@@ -19,7 +20,9 @@ UTC = sa.DateTime(timezone=True)
 
 
 def _fk(table: str, column: str, target: str) -> sa.ForeignKeyConstraint:
-    return sa.ForeignKeyConstraint([column], [f"{target}.id"], name=f"fk_{table}_{column}_{target}", ondelete="CASCADE")
+    return sa.ForeignKeyConstraint(
+        [column], [f"{target}.id"], name=f"fk_{table}_{column}_{target}", ondelete="CASCADE"
+    )
 
 
 def upgrade() -> None:
