@@ -10,12 +10,15 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session, SQLModel, col, select
 
 from app.audit import service as audit
 from app.auth.actor import Actor
 from app.auth.deps import ensure_practice
+from app.calls.models import Call
 from app.core.clock import utcnow
+from app.core.errors import NotFound
+from app.patients.models import Patient
 from app.practices import service as practices
 from app.practices.models import Practice
 from app.scheduling import holds, repository, writeback
@@ -28,6 +31,7 @@ from app.scheduling.exceptions import (
 )
 from app.scheduling.models import Appointment, SlotClaim
 from app.scheduling.schemas import AppointmentIn, AppointmentOut, RescheduleIn
+from app.triage.models import TriageSession
 
 UID_DOMAIN = "permanence"
 
@@ -61,6 +65,7 @@ def book(session: Session, actor: Actor, body: AppointmentIn, key: str | None) -
     assert practitioner is not None
     if actor.role == "agent" and not motif.bookable_by_agents:
         raise MotifNotOffered("This motif is not bookable by agents.")
+    _check_links(session, actor, practice.id, body)
     now = utcnow()
     hold = holds.get_hold(session, actor, body.hold_id) if body.hold_id else None
     if hold is not None and (
@@ -114,6 +119,23 @@ def book(session: Session, actor: Actor, body: AppointmentIn, key: str | None) -
         resource_id=appointment.id,
     )
     return appointment, True
+
+
+def _check_links(session: Session, actor: Actor, practice_id: uuid.UUID, body: AppointmentIn) -> None:
+    """A linked patient, triage session or call must belong to the same practice (else 404)."""
+    links: list[tuple[type[SQLModel], uuid.UUID | None, str]] = [
+        (Patient, body.patient_id, "patient"),
+        (TriageSession, body.triage_session_id, "triage_session"),
+        (Call, body.call_id, "call"),
+    ]
+    for model, linked_id, kind in links:
+        if linked_id is None:
+            continue
+        row = session.get(model, linked_id)
+        owner = getattr(row, "practice_id", None)
+        ensure_practice(session, actor, owner, resource_type=kind, resource_id=linked_id)
+        if owner != practice_id:
+            raise NotFound(f"{kind.replace('_', ' ').capitalize()} not found.")
 
 
 def get(session: Session, actor: Actor, appointment_id: uuid.UUID, *, audited: bool = True) -> Appointment:

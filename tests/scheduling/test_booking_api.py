@@ -194,3 +194,36 @@ def test_closure_and_reserved_blocks_through_the_admin_api(client, clinic, make)
     read = client.get(f"/api/v1/practitioners/{doctor.id}/opening-hours", headers=clinic.agent).json()
     assert read["reserved_blocks"][0]["release_minutes"] == 0 and read["time_zone"] == "Europe/Paris"
     assert read["rules"][0] == {"weekday": 0, "start": "00:00", "end": "24:00"}
+
+
+def test_linked_records_must_belong_to_the_practice(client, clinic, make, db):
+    from app.patients import service as patients
+    from app.patients.schemas import PatientCreate
+    from tests.factories import ADMIN
+
+    other = make.practice("Cabinet voisin")
+    theirs, _, _ = patients.create(
+        db, ADMIN, other.id, PatientCreate(surname="Voisin", phones=["0611223344"])
+    )
+    ours, _, _ = patients.create(
+        db, ADMIN, clinic.practice.id, PatientCreate(surname="Nôtre", phones=["0611223355"])
+    )
+    slot = slots(client, clinic, limit=1)[0]
+    foreign = client.post(
+        "/api/v1/appointments", json=booking(clinic, slot, patient_id=str(theirs.id)), headers=clinic.agent
+    )
+    assert foreign.status_code == 404
+    unknown = client.post(
+        "/api/v1/appointments", json=booking(clinic, slot, call_id=str(uuid.uuid4())), headers=clinic.agent
+    )
+    assert unknown.status_code == 404
+    made = client.post(
+        "/api/v1/appointments", json=booking(clinic, slot, patient_id=str(ours.id)), headers=clinic.agent
+    )
+    assert made.status_code == 201 and made.json()["patient_id"] == str(ours.id)
+    listed = client.get(
+        f"/api/v1/practices/{clinic.practice.id}/appointments",
+        params={"patient_id": str(ours.id)},
+        headers=clinic.agent,
+    )
+    assert [a["id"] for a in listed.json()] == [made.json()["id"]]
