@@ -45,6 +45,14 @@ def sheet_for(session: Session, msg: PractitionerMessage) -> InstructionSheet | 
         return None
 
 
+def sheet_version_now(session: Session, practice_id: uuid.UUID) -> int | None:
+    """The version in force now: a message left without a call keeps the delay of its time."""
+    try:
+        return practices.current_sheet(session, practice_id).version
+    except NotFound:
+        return None
+
+
 def delay(session: Session, msg: PractitionerMessage) -> timedelta:
     sheet = sheet_for(session, msg)
     return timedelta(minutes=sheet.escalation_minutes if sheet else DEFAULT_MINUTES)

@@ -100,7 +100,7 @@ def create(
         triage_session_id=body.triage_session_id,
         priority=derive(body.priority, level),
         kind=body.kind,
-        sheet_version=call.sheet_version if call else None,
+        sheet_version=call.sheet_version if call else escalation.sheet_version_now(session, practice.id),
         author_kind=actor.kind,
         author_id=actor.id,
         idempotency_key=idempotency_key,

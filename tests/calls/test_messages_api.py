@@ -242,3 +242,26 @@ def test_a_retried_request_is_one_message_and_one_call(client, make, db):
         for _ in range(2)
     ]
     assert calls[0]["id"] == calls[1]["id"]
+
+
+def test_escalation_keeps_the_delay_of_the_sheet_in_force_when_the_message_was_left(client, make, db):
+    from app.calls import escalation
+    from app.practices.schemas import InstructionSheetIn
+
+    practice, doctor = _setup(make, db)  # sheet version 1: 15 minutes
+    agent = make.headers("agent", [practice])
+    msg = client.post(
+        f"/api/v1/practices/{practice.id}/messages",
+        json={"practitioner_id": str(doctor.id), "subject": "x", "priority": "urgent"},
+        headers=agent,
+    ).json()
+    practices.publish_sheet(
+        db, ADMIN, practice.id, InstructionSheetIn(greeting="B", urgent_calls="15", escalation_minutes=60)
+    )
+    [first] = db.scalars(select(OutboxJob).where(OutboxJob.kind == "calls.escalate")).all()
+    escalation.escalate(db, dict(first.payload))
+    jobs = db.scalars(select(OutboxJob).where(OutboxJob.kind == "calls.escalate")).all()
+    second = next(j for j in jobs if j.payload["step"] == 2)
+    row = db.get(PractitionerMessage, uuid.UUID(msg["id"]))
+    assert row.sheet_version == 1 and row.escalation_step == 1
+    assert 14 * 60 < (second.run_at - second.created_at).total_seconds() <= 15 * 60 + 5
