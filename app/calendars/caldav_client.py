@@ -9,15 +9,13 @@ Hrefs are server paths ("/alice/agenda/x.ics"), as the server reports them.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import re
-from dataclasses import dataclass
 from types import TracebackType
 from urllib.parse import quote, unquote, urljoin, urlsplit
 
 import httpx
 
 from app.calendars import caldav_xml as x
+from app.calendars.caldav_types import CalendarInfo, ObjectRef, RemoteObject, SyncResult, object_name
 from app.calendars.errors import (
     InvalidSyncToken,
     RemoteAuthError,
@@ -29,46 +27,10 @@ from app.calendars.errors import (
     SyncUnsupported,
 )
 
-_SAFE_NAME = re.compile(r"^[A-Za-z0-9._@-]{1,120}$")
+# Result types live in caldav_types; re-exported here for callers of the client.
+__all__ = ["CalDAVClient", "CalendarInfo", "ObjectRef", "RemoteObject", "SyncResult", "object_name"]
+
 _MULTIGET_BATCH = 100
-
-
-@dataclass(frozen=True, slots=True)
-class ObjectRef:
-    href: str
-    etag: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class RemoteObject:
-    href: str
-    etag: str | None
-    data: bytes
-
-
-@dataclass(frozen=True, slots=True)
-class CalendarInfo:
-    url: str
-    displayname: str | None
-    sync_token: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class SyncResult:
-    """What changed since `token`. When `full`, `changed` is the whole set and anything else is gone."""
-
-    changed: list[ObjectRef]
-    deleted: list[str]
-    token: str | None
-    full: bool
-    method: str  # "sync-collection" or "calendar-query"
-
-
-def object_name(uid: str) -> str:
-    """A stable resource name for an event UID (readable when the UID is URL-safe)."""
-    if _SAFE_NAME.match(uid):
-        return f"{uid}.ics"
-    return hashlib.sha256(uid.encode()).hexdigest()[:40] + ".ics"
 
 
 def _path(url: str) -> str:
