@@ -339,7 +339,9 @@ def test_urgent_disposition_offers_only_todays_slots_and_an_urgent_message(page:
     keys.press("Enter")
     answer_no_until_done(page, keys)  # no red flag: chest pain is still seen today
     page.wait_for_selector("#disposition[data-level=urgent]")
-    page.wait_for_function("() => /créneau/.test(document.querySelector('#book-info').innerText)")
+    page.wait_for_function(
+        "() => /créneau\\(x\\)|aucun créneau/.test(document.querySelector('#book-info').innerText)"
+    )
     when = page.eval_on_selector_all("#slots li .when", "els => els.map((e) => e.innerText)")
     if when:
         assert all(w.startswith("aujourd'hui") for w in when), when
