@@ -82,3 +82,11 @@ def test_error_messages_never_contain_the_secret_url(site: Published):
     with pytest.raises(RemoteNotFound) as info:
         fetch_ics(site.url(secret))
     assert "6f1c0ffee" not in str(info.value)
+
+
+def test_basic_auth_link(site: Published):
+    site.publish("/private", DOC)
+    with pytest.raises(RemoteAuthError):
+        fetch_ics(site.url("/private"))
+    got = fetch_ics(site.url("/private"), username="dr", password="secret")
+    assert got.changed and got.data == DOC
