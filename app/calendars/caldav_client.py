@@ -117,9 +117,13 @@ class CalDAVClient:
             raise RemoteProtocolError(f"REPORT answered {response.status_code}", status=response.status_code)
         return x.parse_multistatus(data)
 
-    def _propfind(self, url: str, body: bytes, depth: str) -> x.Multistatus:
+    def _propfind(self, url: str, body: bytes, depth: str, redirects: int = 0) -> x.Multistatus:
         headers = {"Depth": depth, "Content-Type": "application/xml; charset=utf-8"}
         response, data = self._request("PROPFIND", url, body=body, headers=headers)
+        location = response.headers.get("Location")
+        if response.status_code in (301, 302, 307, 308) and location and redirects > 0:
+            # /.well-known/caldav (RFC 6764) points at the real context path.
+            return self._propfind(urljoin(url, location), body, depth, redirects - 1)
         if response.status_code != 207:
             raise RemoteProtocolError(
                 f"PROPFIND answered {response.status_code}", status=response.status_code
@@ -129,7 +133,7 @@ class CalDAVClient:
     # -- collections -------------------------------------------------------------------------
 
     def _href_prop(self, url: str, name: tuple[str, str]) -> str:
-        status = self._propfind(url, x.propfind(name), "0")
+        status = self._propfind(url, x.propfind(name), "0", redirects=3)
         for item in status.responses:
             element = item.props.get(x.tag(*name))
             href = element.findtext(x.tag(x.DAV, "href")) if element is not None else None

@@ -172,3 +172,8 @@ def test_nobody_listening_is_unavailable():
         pytest.raises(RemoteUnavailable),
     ):
         caldav.discover()
+
+
+def test_discovery_from_the_well_known_address(radicale: RadicaleServer, calendar_url: str):
+    with CalDAVClient(radicale.url + ".well-known/caldav", radicale.username, radicale.password) as caldav:
+        assert calendar_url in [c.url for c in caldav.discover()]
