@@ -227,3 +227,13 @@ def test_all_day_with_duration_and_weekly_all_day_series():
         (paris(2026, 3, 16), paris(2026, 3, 17)),
     ]
     assert merge_busy(result)[1] == (paris(2026, 3, 9), paris(2026, 3, 13))
+
+
+def test_libical_global_tzid_and_unknown_tzid():
+    result = busy("tzid_variants.ics", *MARCH, tz="Indian/Reunion")
+    # "/freeassociation.sourceforge.net/Europe/Paris" (Evolution, Thunderbird) is Paris time;
+    # an unknown TZID without VTIMEZONE is read like a floating time, in the practice's zone.
+    assert spans(result) == [
+        (paris(2026, 3, 2, 9), paris(2026, 3, 2, 10)),
+        (utc(2026, 3, 3, 5), utc(2026, 3, 3, 6)),
+    ]
