@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -55,8 +57,11 @@ def take_call(page: Any, keys: Keys, letters: str, caller: str = "") -> None:
 
 
 def shot(page: Any, name: str) -> Path:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    path = SCREENSHOTS / f"{name}.png"
+    """A screenshot: into docs/screenshots/ with PERMANENCE_WEB_SCREENSHOTS=1, else a temp dir
+    (so a test run does not dirty the working tree)."""
+    target = SCREENSHOTS if os.environ.get("PERMANENCE_WEB_SCREENSHOTS") else Path(tempfile.gettempdir())
+    target.mkdir(parents=True, exist_ok=True)
+    path = target / f"{name}.png"
     page.screenshot(path=str(path))
     return path
 

@@ -53,7 +53,7 @@ export function fmtSlot(iso, tz) {
   const key = (x) => new Intl.DateTimeFormat("fr-CA", { timeZone: tz }).format(x);
   const today = key(new Date());
   const tomorrow = key(new Date(Date.now() + 86400000));
-  const label = key(d) === today ? `aujourd'hui (${day})` : key(d) === tomorrow ? `demain (${day})` : day;
+  const label = key(d) === today ? "aujourd'hui" : key(d) === tomorrow ? `demain ${day}` : day;
   return `${label} à ${time.replace(/^0/, "").replace(":", " h ")}`;
 }
 
