@@ -31,6 +31,8 @@ function sheetView(practice, sheet) {
       h("dd", {}, contacts.length ? h("ul", {}, contacts) : "Aucun contact de transfert."),
       sheet.coverage_hours ? [h("dt", {}, "Horaires couverts"), h("dd", {}, sheet.coverage_hours)] : null,
       sheet.instructions ? [h("dt", {}, "Consignes particulières"), h("dd", {}, sheet.instructions)] : null,
+      h("dt", {}, "Message urgent sans réponse"),
+      h("dd", {}, `relancé après ${sheet.escalation_minutes} min, puis au contact suivant`),
     ),
   );
 }
@@ -39,7 +41,9 @@ function tick() {
   const c = state.call;
   if (!c) return;
   const s = Math.floor((Date.now() - c.startedAt) / 1000);
-  $("#bar-timer").textContent = `${String(Math.floor(s / 60)).padStart(2, "0")}:${String(s % 60).padStart(2, "0")}`;
+  const timer = $("#bar-timer");
+  timer.textContent = `${String(Math.floor(s / 60)).padStart(2, "0")}:${String(s % 60).padStart(2, "0")}`;
+  timer.classList.toggle("long", s >= 300); // five minutes: a long call for a telesecretariat
 }
 
 function shortcuts(ev) {
