@@ -29,8 +29,6 @@ CALLER_PHONE = "+33612345678"
 VIEWPORT = {"width": 1366, "height": 768}
 UVICORN = [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--log-level", "warning"]
 
-pytestmark = pytest.mark.browser
-
 
 @dataclass
 class Server:
