@@ -11,6 +11,7 @@ from pydantic import AwareDatetime
 from app.auth.deps import CanReadScheduling, CanWriteScheduling
 from app.core.clock import utcnow
 from app.core.db import SessionDep
+from app.core.errors import Invalid
 from app.practices import service as practices
 from app.scheduling import booking, holds, service
 from app.scheduling import rules as r
@@ -45,7 +46,7 @@ def search_slots(
 ) -> SlotsOut:
     """The first fitting slots for a motif, in the practice's time zone (emergency: 422, never booked)."""
     if weekday is not None and any(not 0 <= d <= 6 for d in weekday):
-        weekday = [d for d in weekday if 0 <= d <= 6]
+        raise Invalid("weekday must be between 0 (Monday) and 6 (Sunday).")
     request = r.SlotRequest(
         now=utcnow(),
         disposition=urgency,
