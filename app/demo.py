@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 from app.auth import service as auth
 from app.auth.actor import Actor
 from app.auth.permissions import ROLE_PERMISSIONS
+from app.calendars import demo as demo_calendars
 from app.patients import demo as demo_patients
 from app.practices import service as practices
 from app.practices.models import Practice
@@ -156,13 +157,16 @@ def seed(session: Session) -> str:
         return "demo already seeded (log in as agent1@permanence.test / " + DEMO_PASSWORD + ")"
     actor = _system_admin()
     ids = []
+    practitioners = []
     for spec in PRACTICES:
         practice = practices.create_practice(session, actor, PracticeCreate(**spec["practice"]))
         ids.append(practice.id)
         practices.publish_sheet(session, actor, practice.id, InstructionSheetIn(**spec["sheet"]))
         for name, specialty in spec["practitioners"]:
-            practices.add_practitioner(
-                session, practice.id, PractitionerIn(display_name=name, specialty=specialty)
+            practitioners.append(
+                practices.add_practitioner(
+                    session, practice.id, PractitionerIn(display_name=name, specialty=specialty)
+                )
             )
         for code, label, minutes in spec["motifs"]:
             urgent = code.startswith(("urgence", "consultation_urgente"))
@@ -190,6 +194,7 @@ def seed(session: Session) -> str:
         )
     demo_patients.seed(session, actor, ids)
     demo_scheduling.seed(session, actor, ids)
+    agendas = demo_calendars.load_demo_agendas(session, practitioners)
     _, key = auth.create_api_key(
         session,
         client="Démo téléphonie",
@@ -198,6 +203,7 @@ def seed(session: Session) -> str:
     )
     lines = [f"seeded {len(ids)} practices and {len(STAFF)} staff accounts (password: {DEMO_PASSWORD})"]
     lines += [f"  {role:<11} {email}" for email, _, role in STAFF]
+    lines.append(f"{len(agendas)} practitioners' agendas loaded from calendars/*.ics")
     lines.append(f"integrator API key (shown once): {key}")
     return "\n".join(lines)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import importlib
 import logging
 import threading
+import time
 from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
@@ -20,6 +21,29 @@ log = logging.getLogger("permanence.worker")
 
 # Modules whose import registers outbox handlers (one line per domain that enqueues jobs).
 HANDLER_MODULES: list[str] = ["app.scheduling.writeback", "app.calendars.service", "app.calls.handlers"]
+
+
+# Periodic tasks run by every worker loop: ("module:function", seconds); each takes the engine.
+PERIODIC_TASKS: list[tuple[str, float]] = [("app.calendars.service:sync_due_sources", 30.0)]
+
+
+@dataclass
+class Periodic:
+    """Runs the periodic tasks when they are due; a failing task is logged and retried next time."""
+
+    last_run: dict[str, float] = field(default_factory=dict)
+
+    def run_due(self, engine: Engine | None = None) -> None:
+        now = time.monotonic()
+        for target, every in PERIODIC_TASKS:
+            if now - self.last_run.get(target, -every) < every:
+                continue
+            self.last_run[target] = now
+            module, _, name = target.partition(":")
+            try:
+                getattr(importlib.import_module(module), name)(engine or get_engine())
+            except Exception:
+                log.exception("periodic task %s failed", target)
 
 
 def load_handlers() -> None:
@@ -47,6 +71,7 @@ class BackgroundWorker:
     interval: float = 1.0
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
+    _periodic: Periodic = field(default_factory=Periodic)
 
     def start(self) -> BackgroundWorker:
         load_handlers()
@@ -57,6 +82,7 @@ class BackgroundWorker:
     def _run(self) -> None:
         while not self._stop.is_set():
             try:
+                self._periodic.run_due()
                 done = run_once()
             except Exception:
                 log.exception("outbox worker iteration failed")
@@ -77,8 +103,10 @@ def start_in_background(interval: float = 1.0) -> BackgroundWorker:
 def run_forever(interval: float = 1.0) -> None:
     load_handlers()
     stop = threading.Event()
+    periodic = Periodic()
     log.info("worker started")
     while True:
+        periodic.run_due()
         done = run_once()
         if not done:
             stop.wait(interval)
