@@ -45,6 +45,7 @@ export function bookingPanel() {
   const level = () => call.triage?.disposition?.level || "routine";
   const emergency = () => call.triage && !call.triage.next_question && level() === "emergency";
 
+  let searches = 0;
   async function load({ focusList = false } = {}) {
     if (emergency()) return;
     if (mode.kind === "book" && call.triage?.next_question) {
@@ -64,8 +65,10 @@ export function bookingPanel() {
     if (who) params.practitioner_id = who;
     if (partSel.value) params.part_of_day = partSel.value;
     info.textContent = "Recherche des créneaux…";
+    const mine = ++searches;
     try {
       const res = await api.get(`/practices/${call.practice.id}/slots`, params);
+      if (mine !== searches) return; // a newer search (another motif or filter) answers instead
       slots.set(res.slots);
       const what = mode.kind === "move"
         ? "Nouveau créneau pour le rendez-vous à déplacer"
