@@ -24,7 +24,10 @@ HANDLER_MODULES: list[str] = ["app.scheduling.writeback", "app.calendars.service
 
 
 # Periodic tasks run by every worker loop: ("module:function", seconds); each takes the engine.
-PERIODIC_TASKS: list[tuple[str, float]] = [("app.calendars.service:sync_due_sources", 30.0)]
+PERIODIC_TASKS: list[tuple[str, float]] = [
+    ("app.calendars.service:sync_due_sources", 30.0),
+    ("app.scheduling.writeback:detect_remote_changes", 60.0),
+]
 
 
 @dataclass

@@ -16,12 +16,14 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlmodel import Session
+from sqlalchemy import Engine
+from sqlmodel import Session, col, select
 
 from app.calendars import service as calendars
 from app.calendars.caldav_client import CalDAVClient, object_name
 from app.calendars.errors import RemoteConflict, RemoteNotFound, RemoteUnavailable
 from app.calendars.ical_write import CalendarEvent, render_event
+from app.calendars.models import AgendaObject, AgendaSource
 from app.core import outbox
 from app.core.clock import utcnow
 from app.crypto import service as crypto
@@ -178,3 +180,46 @@ def verify_remote(session: Session, appointment: Appointment) -> bool:
         appointment.writeback_error = "the event was changed or removed in the practitioner's agenda"
         session.flush()
     return not changed
+
+
+def flag_remote_changes(session: Session) -> int:
+    """Compare written appointments with the objects the last sync saw (no network); flag the changed ones.
+
+    An appointment is in conflict when a sync that started after our write shows its object with another
+    ETag (the practitioner edited it) or without it (deleted). Returns how many were flagged.
+    """
+    stmt = (
+        select(Appointment, AgendaObject.etag)
+        .join(AgendaSource, col(AgendaSource.practitioner_id) == col(Appointment.practitioner_id))
+        .outerjoin(
+            AgendaObject,
+            (col(AgendaObject.source_id) == col(AgendaSource.id))
+            & (col(AgendaObject.href) == col(Appointment.remote_href)),
+        )
+        .where(
+            col(AgendaSource.kind) == "caldav",
+            col(Appointment.writeback_state) == "synced",
+            col(Appointment.conflict).is_(False),
+            col(Appointment.remote_href).is_not(None),
+            col(AgendaSource.last_synced_at) > col(Appointment.updated_at),
+        )
+    )
+    flagged = 0
+    for appointment, seen_etag in session.execute(stmt).all():
+        if seen_etag == appointment.remote_etag:
+            continue
+        appointment.conflict, appointment.writeback_state = True, "conflict"
+        appointment.writeback_error = "the event was changed or removed in the practitioner's agenda"
+        flagged += 1
+    session.flush()
+    return flagged
+
+
+def detect_remote_changes(engine: Engine) -> int:
+    """Periodic worker task (app/worker.py PERIODIC_TASKS): flag_remote_changes in a unit of work."""
+    with Session(engine, expire_on_commit=False) as session:
+        flagged = flag_remote_changes(session)
+        session.commit()
+    if flagged:
+        log.warning("write-back: %d appointment(s) changed remotely, flagged as conflicts", flagged)
+    return flagged

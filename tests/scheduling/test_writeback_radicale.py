@@ -157,3 +157,23 @@ def test_server_down_then_back_delivers_once(client, clinic, db):
         stored = objects_with(server, calendar, made["uid"])
         assert len(stored) == 1
         assert db.get(Appointment, uuid.UUID(made["id"])).writeback_state == "synced"
+
+
+def test_the_next_sync_reveals_a_remote_edit_or_deletion(client, clinic, db, radicale, calendar_url):  # noqa: F811
+    doctor, source = connect(db, clinic, radicale, calendar_url)
+    first, second = slots(client, clinic, practitioner_id=str(doctor.id), limit=2)
+    edited = client.post("/api/v1/appointments", json=booking(clinic, first), headers=clinic.agent).json()
+    deleted = client.post("/api/v1/appointments", json=booking(clinic, second), headers=clinic.agent).json()
+    run_jobs(db)
+    calendars.sync_source(db, source, now=utcnow() + timedelta(seconds=1))
+    assert writeback.flag_remote_changes(db) == 0, "our own writes, seen by sync, are not conflicts"
+    rows = {key: db.get(Appointment, uuid.UUID(made["id"])) for key, made in (("e", edited), ("d", deleted))}
+    with CalDAVClient(radicale.url, radicale.username, radicale.password) as remote:
+        body = objects_with(radicale, calendar_url, rows["e"].uid)[0].replace(b"SEQUENCE:0", b"SEQUENCE:4")
+        remote.put(rows["e"].remote_href, body, etag=rows["e"].remote_etag)
+        remote.delete(rows["d"].remote_href)
+    calendars.sync_source(db, source, now=utcnow() + timedelta(seconds=2))
+    assert writeback.flag_remote_changes(db) == 2
+    for made in (edited, deleted):
+        seen = client.get(f"/api/v1/appointments/{made['id']}", headers=clinic.agent).json()
+        assert seen["conflict"] is True and seen["writeback_state"] == "conflict"

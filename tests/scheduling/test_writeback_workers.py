@@ -83,4 +83,5 @@ def test_workers_never_do_a_job_twice(tmp_path):
             assert {a.writeback_state for a in rows} == {"synced"}
             for row in rows:
                 assert len(objects_with(server, calendar, row.uid)) == 1
+        assert writeback.detect_remote_changes(engine) == 0  # the periodic task: nothing changed remotely
         engine.dispose()
