@@ -33,7 +33,7 @@ os.environ["PERMANENCE_VAR_DIR"] = str(_TMP)
 os.environ["PERMANENCE_RUN_WORKER_IN_PROCESS"] = "false"
 
 import psycopg  # noqa: E402
-from sqlalchemy import insert  # noqa: E402
+from sqlalchemy import insert, text  # noqa: E402
 from sqlmodel import Session, col, select  # noqa: E402
 
 from app.auth.actor import Actor  # noqa: E402
@@ -134,6 +134,10 @@ def fill(session: Session, practice_id: uuid.UUID, n: int, rng: random.Random) -
             session.execute(insert(PatientIndex), batch_index)
             session.commit()
             batch_rows, batch_index = [], []
+    if session.get_bind().dialect.name == "postgresql":
+        # Planner statistics as autovacuum keeps them in a running system (a bulk load outruns it).
+        session.execute(text("ANALYZE patient, patient_index"))
+        session.commit()
     print(f"  filled {n:,} patients in {time.perf_counter() - start:.1f} s", flush=True)
     return used
 
