@@ -258,7 +258,7 @@ def check_applicable(cp: CompiledProtocol, ctx: PatientContext) -> None:
     """Refuse a protocol outside its age/sex applicability (the agent must pick another one)."""
     a = cp.protocol.applies
     if ctx.sex is not None and ctx.sex not in a.sex:
-        raise TriageInputError(f"protocol {cp.id!r} does not apply to sex {ctx.sex}")
+        raise TriageInputError(f"protocol {cp.id!r} does not apply to this patient's sex")
     if ctx.age_years is not None:
         if a.min_age_years is not None and ctx.age_years < a.min_age_years:
             raise TriageInputError(f"protocol {cp.id!r} applies from {a.min_age_years} years")
