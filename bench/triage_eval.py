@@ -4,6 +4,7 @@ Usage:
     .venv/bin/python bench/triage_eval.py                  # in-process engine, protocol from caller_text
     .venv/bin/python bench/triage_eval.py --choice coverage  # protocol = best coverage of the findings
     .venv/bin/python bench/triage_eval.py --api            # through POST /api/v1/triage/assess
+    PERMANENCE_API_KEY=pmk_... .venv/bin/python bench/triage_eval.py --api --base-url http://127.0.0.1:8000
 
 Input mode `findings`: the vignette's findings, age, sex and specialty are given to the engine. The
 protocol is the vocabulary's top suggestion for `caller_text` (`--choice text`, the default) or the
@@ -173,6 +174,7 @@ def main() -> None:
     parser.add_argument("--choice", choices=["text", "coverage"], default="text")
     parser.add_argument("--strict-global", action="store_true")
     parser.add_argument("--api", action="store_true", help="go through POST /api/v1/triage/assess")
+    parser.add_argument("--base-url", help="with --api: a running server instead of an in-process app")
     args = parser.parse_args()
     cases = [
         json.loads(line) for line in args.vignettes.read_text(encoding="utf-8").splitlines() if line.strip()
@@ -180,8 +182,8 @@ def main() -> None:
     if args.api:
         from bench.triage_eval_api import run_api
 
-        results = run_api(cases, args.choice)
-        mode = "HTTP batch API (POST /api/v1/triage/assess)"
+        results = run_api(cases, args.choice, args.base_url)
+        mode = f"HTTP batch API (POST /api/v1/triage/assess{' on ' + args.base_url if args.base_url else ''})"
     else:
         rules = load_rules()
         index = VocabularyIndex(rules)

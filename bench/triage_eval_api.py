@@ -39,10 +39,18 @@ def _client() -> Any:
     return client
 
 
-def run_api(cases: list[dict[str, Any]], choice: str) -> list[Any]:
+def _remote(base_url: str) -> Any:
+    """A running server (e.g. `permanence serve`): API key with triage:read in PERMANENCE_API_KEY."""
+    import httpx
+
+    key = os.environ.get("PERMANENCE_API_KEY", "")
+    return httpx.Client(base_url=base_url, headers={"Authorization": f"Bearer {key}"}, timeout=30)
+
+
+def run_api(cases: list[dict[str, Any]], choice: str, base_url: str | None = None) -> list[Any]:
     from bench.triage_eval import Result
 
-    client = _client()
+    client = _remote(base_url) if base_url else _client()
     catalogue = client.get("/api/v1/triage/findings").json()
     known = {f["code"]: f["code"] for f in catalogue}
     known.update({a: f["code"] for f in catalogue for a in f["aliases"]})
