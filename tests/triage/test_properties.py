@@ -129,3 +129,17 @@ def test_batch_equals_the_interactive_loop_answering_unknown(case) -> None:  # t
         given_answers.append((q.finding, answers.get(q.finding, Answer.unknown)))
         eff = resolve(cp, given_answers, ctx)
     assert assess(cp, given_answers, ctx).level == _level(cp, answers, ctx)
+
+
+@SETTINGS
+@given(cases(), st.data())
+def test_practice_tightening_never_lowers(case, data) -> None:  # type: ignore[no-untyped-def]
+    from app.triage.compiled import PracticeOverride, apply_override
+
+    cp, answers, ctx = case
+    own = [r for r in cp.rules if r.source == "protocol"]
+    raised = data.draw(st.lists(st.sampled_from(own), max_size=3, unique_by=lambda r: r.id)) if own else []
+    targets = {r.id: Level(data.draw(st.integers(min_value=int(r.level), max_value=4))) for r in raised}
+    default = Level(data.draw(st.integers(min_value=int(cp.default), max_value=3)))
+    tight = apply_override(cp, PracticeOverride(cp.id, rule_levels=targets, default_level=default))
+    assert assess(tight, answers.items(), ctx).level >= _level(cp, answers, ctx)
