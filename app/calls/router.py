@@ -82,6 +82,15 @@ def link_call(call_id: uuid.UUID, body: CallLinkIn, actor: CanWriteCalls, sessio
     return _call_out(session, actor, call)
 
 
+@router.get("/calls", response_model=list[CallSummary])
+def incoming_calls(
+    actor: CanReadCalls, session: SessionDep, limit: Annotated[int, Query(ge=1, le=200)] = 50
+) -> list[CallSummary]:
+    """Calls still ringing in any of the caller's practices, oldest first: one poll for the console."""
+    rows = service.incoming_calls(session, actor, limit)
+    return [CallSummary(**r.model_dump(exclude={"caller_number"})) for r in rows]
+
+
 @router.get("/practices/{practice_id}/calls", response_model=list[CallSummary])
 def list_calls(
     practice_id: uuid.UUID,

@@ -75,6 +75,7 @@ class CallSummary(BaseModel):
     """A line of a call list: no caller number."""
 
     id: uuid.UUID
+    practice_id: uuid.UUID
     status: str
     outcome: str | None
     ringing_at: datetime

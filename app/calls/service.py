@@ -238,6 +238,24 @@ def links_by_kind(session: Session, call: Call) -> dict[str, list[uuid.UUID]]:
     return out
 
 
+def incoming_calls(session: Session, actor: Actor, limit: int) -> list[Call]:
+    """Ringing calls across every practice the actor is assigned to, oldest first (who to pick up next)."""
+    stmt = select(Call).where(Call.status == "ringing")
+    if actor.practice_ids is not None:
+        stmt = stmt.where(col(Call.practice_id).in_(actor.practice_ids))
+    rows = list(session.scalars(stmt.order_by(col(Call.ringing_at)).limit(limit)))
+    for practice_id in dict.fromkeys(r.practice_id for r in rows):
+        audit.record(
+            session,
+            actor=actor,
+            action="call.list",
+            practice_id=practice_id,
+            resource_type="practice",
+            resource_id=practice_id,
+        )
+    return rows
+
+
 def list_calls(
     session: Session,
     actor: Actor,

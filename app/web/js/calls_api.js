@@ -58,19 +58,17 @@ export async function incomingCalls(container, pickUp) {
       document.removeEventListener("keydown", onKey);
       return;
     }
-    const found = [];
-    for (const p of state.practices) {
-      const calls = await api.get(`/practices/${p.id}/calls`, { status: "ringing", limit: 10 }).catch(() => []);
-      for (const c of calls) found.push([p, c]);
-    }
-    rows = found.sort((a, b) => a[1].ringing_at.localeCompare(b[1].ringing_at));
+    // One request for every practice of the agent, oldest ringing call first.
+    const calls = await api.get("/calls", { limit: 20 }).catch(() => []);
+    const byId = new Map(state.practices.map((p) => [p.id, p]));
+    rows = calls.filter((c) => byId.has(c.practice_id)).map((c) => [byId.get(c.practice_id), c]);
     empty.hidden = rows.length > 0;
     mount(list, rows.map((row) => h("li", {},
       h("button", { type: "button", onclick: () => answer(row) }, `Décrocher — ${row[0].name}`),
       h("span", { class: "meta" }, `sonne depuis ${new Date(row[1].ringing_at).toLocaleTimeString("fr-FR")}`))));
   }
   document.addEventListener("keydown", onKey);
-  // Each list is an audited read: poll gently, and only while the console is on screen.
+  // A non-empty list is an audited read: poll gently, and only while the console is on screen.
   const handle = setInterval(() => document.visibilityState === "visible" && refresh(), 5000);
   refresh();
 }
