@@ -65,10 +65,13 @@ export function callerPanel() {
     try {
       const res = await api.post(`/practices/${practiceId}/patients/search`, { ...terms, limit: 10 });
       const found = res.items.filter((i) => i.status === "ok").map((i) => ({ kind: "patient", patient: i.patient }));
+      // A record that failed its integrity check is never shown, but the agent must know it exists.
+      const unreadable = res.items.length - found.length;
       list.set([...found, { kind: "new" }, { kind: "anon" }]);
-      status.textContent = found.length
+      status.textContent = (found.length
         ? `${found.length} dossier${found.length > 1 ? "s" : ""} trouvé${found.length > 1 ? "s" : ""}${auto ? " pour ce numéro" : ""}. Entrée pour confirmer.`
-        : `Aucun dossier${auto ? " pour ce numéro" : ""}. Entrée pour créer un patient.`;
+        : `Aucun dossier${auto ? " pour ce numéro" : ""}. Entrée pour créer un patient.`)
+        + (unreadable ? ` ${unreadable} dossier(s) illisible(s) : signalez-le au superviseur, ne créez pas de doublon sans vérifier.` : "");
       if (!found.length) list.move(0);
       announce(status.textContent);
     } catch (e) {
