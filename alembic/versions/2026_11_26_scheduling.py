@@ -1,4 +1,4 @@
-"""scheduling: opening hours, reserved blocks, slot claims (exclusion constraint), holds, appointments, feed tokens
+"""scheduling: opening hours, reserved blocks, slot claims (exclusion constraint), holds, appointments, feeds
 
 Revision ID: scheduling_0001
 Revises: foundation
@@ -8,6 +8,7 @@ Create Date: 2026-11-26 05:00:00
 from collections.abc import Sequence
 
 import sqlalchemy as sa
+
 from alembic import op
 
 revision: str = "scheduling_0001"
@@ -117,7 +118,9 @@ def upgrade() -> None:
         sa.Column("expires_at", UTC, nullable=False),
         sa.Column("created_at", UTC, nullable=False),
         *_fks("slot_hold"),
-        sa.ForeignKeyConstraint(["motif_id"], ["motif.id"], name="fk_slot_hold_motif_id_motif", ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["motif_id"], ["motif.id"], name="fk_slot_hold_motif_id_motif", ondelete="CASCADE"
+        ),
         sa.PrimaryKeyConstraint("id", name="pk_slot_hold"),
     )
     op.create_index("ix_slot_hold_practice_id", "slot_hold", ["practice_id"])
