@@ -117,6 +117,17 @@ def revoke_token(session: Session, actor: Actor, token_id: uuid.UUID) -> FeedTok
 
 def resolve(session: Session, token: str) -> FeedToken:
     row = session.scalars(select(FeedToken).where(FeedToken.token_hash == token_hash(token))).first()
+    if row is not None and row.revoked_at is not None:
+        # A revoked URL still in use is worth knowing about: recorded even though the request fails.
+        audit.record_outside(
+            session,
+            actor=FeedActor(row.id),
+            action="feed.fetch",
+            practice_id=row.practice_id,
+            resource_type="practitioner",
+            resource_id=row.practitioner_id,
+            outcome="denied",
+        )
     if row is None or row.revoked_at is not None:
         raise NotFound("Feed not found.")
     return row

@@ -51,6 +51,8 @@ def test_feed_lifecycle(client, clinic, make, db):
     assert revoked.json()["revoked_at"] is not None
     assert client.get(f"/feeds/{new_token}.ics").status_code == 404
     assert client.get("/feeds/not-a-token.ics").status_code == 404
+    outcomes = db.scalars(select(AuditEvent.outcome).where(AuditEvent.action == "feed.fetch")).all()
+    assert sorted(outcomes).count("denied") == 2, "revoked URLs still in use are recorded"
 
 
 def test_practice_may_show_the_motif_in_summaries(client, clinic, make):
