@@ -14,7 +14,7 @@ from .oracle import open_runs, overlaps, reference_slots, reference_window, wall
 from .strategies import scenarios
 
 Scenario = tuple[str, list[PractitionerAgenda], MotifRules, SlotRequest]
-PROFILE = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+PROFILE = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def search(scenario: Scenario) -> list[Slot]:
