@@ -179,8 +179,11 @@ class VocabularyIndex:
         words = self._sentence_words(sentence)
         # partial_ratio (typos inside a contiguous phrase) only on phrases sharing a word with the sentence
         candidates = sorted({i for w in words for i in self._by_any_word.get(w, ())} - set(scores))
-        texts = [self._texts[i] for i in candidates if len(self._texts[i]) >= MIN_FUZZY_LENGTH]
-        index = [i for i in candidates if len(self._texts[i]) >= MIN_FUZZY_LENGTH]
+        # A phrase longer than the sentence cannot be *in* it: partial_ratio would align the sentence
+        # inside the phrase instead ("mal au cou" inside "mal au coeur"). One extra character is a typo.
+        fits = [i for i in candidates if MIN_FUZZY_LENGTH <= len(self._texts[i]) <= len(sentence) + 1]
+        texts = [self._texts[i] for i in fits]
+        index = fits
         for _, score, j in process.extract(
             sentence, texts, scorer=fuzz.partial_ratio, score_cutoff=PARTIAL_CUTOFF, limit=None
         ):

@@ -67,3 +67,13 @@ def test_eval_set_top3_floor() -> None:
         got = index.suggest(case["text"], case["specialty"], case.get("age_years"), case.get("sex"), limit=3)
         hits += any(s.protocol_id in case["expected"] for s in got)
     assert hits / len(_eval_cases()) >= TOP3_FLOOR
+
+
+def test_a_short_sentence_is_not_matched_inside_a_longer_phrase(fixture_rules: RuleSet) -> None:
+    """ "boutons" alone is not "boutons partout"; "mal au cou" is not "mal au coeur"."""
+    index = VocabularyIndex(fixture_rules)
+    full = index.suggest("boutons partout")[0].score
+    alone = index.suggest("boutons")
+    assert not alone or alone[0].score < full
+    real = VocabularyIndex(load_rules())
+    assert real.suggest("mal au cou")[0].protocol_id == "neck_pain"
