@@ -20,7 +20,7 @@ from app.calls.router_ack import router as calls_ack_router
 from app.calls.router_admin import router as calls_admin_router
 from app.core.config import get_settings
 from app.core.errors import install_handlers
-from app.core.middleware import RequestGuard
+from app.core.middleware import RequestGate, RequestGuard
 from app.crypto import service as crypto_service
 from app.patients.router import router as patients_router
 from app.practices.router import router as practices_router
@@ -64,7 +64,8 @@ def create_app() -> FastAPI:
         description="Medical telesecretariat platform: triage, booking, encrypted records.",
     )
     install_handlers(app)
-    app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestGate, limit=settings.requests_in_flight)
+    app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes)  # outermost: refuse early
 
     @app.get("/health", response_model=Health, tags=["health"])
     def health() -> Health:

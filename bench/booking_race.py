@@ -24,7 +24,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -127,48 +126,14 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-class RequestGate:
-    """ASGI wrapper: at most `limit` requests inside the app per process; the rest wait in the event loop.
-
-    Why: FastAPI runs each sync dependency in a thread of its own; a request holds its pooled database
-    connection across those thread hops, so with more requests in flight than pooled connections, the
-    threads can all end up waiting for connections held by requests that wait for a thread (a stall
-    until the pool times out). Queuing before the app runs avoids it. Reported to the foundation.
-    """
-
-    def __init__(self, app: Any, limit: int) -> None:
-        self.app = app
-        self.gate = asyncio.Semaphore(limit)
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        async with self.gate:
-            await self.app(scope, receive, send)
-
-
-def gated_app() -> RequestGate:
-    """Factory for `uvicorn --factory booking_race:gated_app` (each worker process builds its own)."""
-    from app.main import app
-
-    return RequestGate(app, int(os.environ.get("PERMANENCE_BENCH_GATE", "10")))
-
-
 @contextmanager
 def api_server(url: str, workers: int) -> Iterator[str]:
     """`uvicorn app.main:app --workers N` on loopback, stopped afterwards."""
     port = free_port()
     env = {**os.environ, "PERMANENCE_DATABASE_URL": url, "PERMANENCE_RUN_WORKER_IN_PROCESS": "false"}
-    cmd = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "booking_race:gated_app",
-        "--factory",
-        "--app-dir",
-        str(ROOT / "bench"),
-    ]
+    # The app queues requests beyond its connection pool (app.core.middleware.RequestGate).
+    env.setdefault("PERMANENCE_MAX_REQUESTS_IN_FLIGHT", os.environ.get("PERMANENCE_BENCH_GATE", "10"))
+    cmd = [sys.executable, "-m", "uvicorn", "app.main:app"]
     cmd += ["--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
     cmd += ["--log-level", "warning", "--no-access-log"]
     env["PYTHONPATH"] = str(ROOT)

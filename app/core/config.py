@@ -38,6 +38,13 @@ class Settings(BaseSettings):
     login_max_failures: int = 5
     login_window_seconds: int = 300
 
+    # Connection pool per process, and how many requests may be inside the app at once (0: the pool's
+    # size). Requests beyond that wait in the event loop, not in threads holding connections.
+    db_pool_size: int = 10
+    db_max_overflow: int = 10
+    db_pool_timeout_seconds: float = 30.0
+    max_requests_in_flight: int = 0
+
     max_body_bytes: int = 1_000_000
     hold_ttl_seconds: int = 180
     public_base_url: str = "http://127.0.0.1:8000"
@@ -62,6 +69,10 @@ class Settings(BaseSettings):
         if self.master_key_file is not None and self.master_key_file.name.startswith("dev-"):
             raise ValueError("production mode refuses a development master key file")
         return self
+
+    @property
+    def requests_in_flight(self) -> int:
+        return self.max_requests_in_flight or self.db_pool_size + self.db_max_overflow
 
     @property
     def is_sqlite(self) -> bool:

@@ -82,7 +82,12 @@ def get_engine() -> Engine:
     settings = get_settings()
     if settings.is_sqlite:
         settings.var_dir.mkdir(parents=True, exist_ok=True)
-    return make_engine(settings.database_url)
+    pool = {
+        "pool_size": settings.db_pool_size,
+        "max_overflow": settings.db_max_overflow,
+        "pool_timeout": settings.db_pool_timeout_seconds,
+    }
+    return make_engine(settings.database_url, **(pool if ":memory:" not in settings.database_url else {}))
 
 
 def unit_of_work() -> Iterator[Session]:

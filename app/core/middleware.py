@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import uuid
 from typing import Any
@@ -120,3 +121,28 @@ class RequestGuard:
 
 class _TooLarge(Exception):
     pass
+
+
+class RequestGate:
+    """At most `limit` API requests inside the app per process; the others wait in the event loop.
+
+    FastAPI runs each sync dependency and the endpoint in worker threads, and a request keeps its pooled
+    database connection across those hops. With more requests in flight than pooled connections, every
+    thread can end up waiting for a connection held by a request that is itself waiting for a thread —
+    a stall until the pool times out. Queuing before the app runs, with the limit set to the pool's
+    size, makes that impossible. Health checks and static files are not gated.
+    """
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+        self._gate: asyncio.Semaphore | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith(("/api/", "/feeds/")):
+            await self.app(scope, receive, send)
+            return
+        if self._gate is None:
+            self._gate = asyncio.Semaphore(self.limit)
+        async with self._gate:
+            await self.app(scope, receive, send)
