@@ -19,6 +19,7 @@ from app.triage.schemas import (
     AssessResponse,
     DispositionOut,
     FindingOut,
+    GlobalChecklistOut,
     ProtocolDetail,
     ProtocolSummary,
     SessionCreate,
@@ -35,6 +36,12 @@ IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", min_lengt
 @router.get("/findings", response_model=list[FindingOut])
 def list_findings(actor: CanReadTriage) -> list[FindingOut]:
     return views.finding_list(catalogue.rules())
+
+
+@router.get("/global", response_model=GlobalChecklistOut)
+def global_checklist(actor: CanReadTriage) -> GlobalChecklistOut:
+    """The global red-flag checklist (same for every call), so a console can show it before any protocol."""
+    return views.global_checklist(catalogue.rules())
 
 
 @router.get("/protocols", response_model=list[ProtocolSummary])

@@ -39,6 +39,17 @@ class RuleOut(BaseModel):
     why: str
 
 
+class GlobalChecklistOut(BaseModel):
+    """The global red flags, shown from the first second of every call; any one ticked is an emergency."""
+
+    version: int
+    content_hash: str
+    title: str
+    questions: list[QuestionOut]
+    rules: list[RuleOut]
+    references: list[str]
+
+
 class OutcomeOut(BaseModel):
     say: str
     while_waiting: str = ""

@@ -14,6 +14,7 @@ from app.triage.schemas import (
     ApplicabilityOut,
     DispositionOut,
     FindingOut,
+    GlobalChecklistOut,
     OutcomeOut,
     PatientContextIn,
     ProtocolDetail,
@@ -140,6 +141,23 @@ def protocol_detail(rules: RuleSet, p: Protocol, content_hash: str) -> ProtocolD
         default_level=p.default_level,
         outcomes={k: OutcomeOut(**v.model_dump()) for k, v in p.outcomes.items()},
         references=list(p.references),
+    )
+
+
+def global_checklist(rules: RuleSet) -> GlobalChecklistOut:
+    glob = rules.global_rules
+    codes = dict.fromkeys([*(q.finding for q in glob.questions), *(c for r in glob.rules for c in r.all)])
+    return GlobalChecklistOut(
+        version=glob.version,
+        content_hash=rules.global_hash,
+        title=glob.title,
+        questions=[
+            QuestionOut(finding=c, question=rules.findings[c].question, red_flag=True, source="global")
+            for c in codes
+            if c in rules.findings
+        ],
+        rules=[RuleOut(id=r.id, all=list(r.all), level=r.level, call=r.call, why=r.why) for r in glob.rules],
+        references=list(glob.references),
     )
 
 

@@ -236,3 +236,16 @@ def test_session_of_a_changed_protocol_is_read_only(client, db, agent, practice)
     assert read["protocol_changed"] and read["next_question"] is None and read["disposition"]["level"]
     url = f"{BASE}/sessions/{sid}/answers"
     _problem(client.post(url, json={"finding": "unresponsive", "answer": "no"}, headers=agent), 409)
+
+
+def test_global_checklist_is_readable_before_any_protocol(client, make) -> None:
+    h = make.headers("agent", [make.practice()])
+    r = client.get("/api/v1/triage/global", headers=h)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    codes = {q["finding"] for q in body["questions"]}
+    assert {"unresponsive", "not_breathing_normally", "severe_bleeding"} <= codes
+    assert all(q["red_flag"] and q["question"] for q in body["questions"])
+    assert all(rule["level"] != "emergency" or rule["call"] for rule in body["rules"])
+    assert len(body["content_hash"]) == 64
+    assert client.get("/api/v1/triage/global").status_code == 401
