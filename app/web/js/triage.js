@@ -205,9 +205,15 @@ export function checklistPanel() {
   const box = h("section", { class: "panel checklist", id: "checklist", "aria-labelledby": "checklist-title" },
     h("h2", { id: "checklist-title" }, "Signes de gravité immédiate"),
     h("p", { class: "hint" }, "Cochez dès que l'appelant en parle (", h("kbd", {}, "Alt"), "+", h("kbd", {}, "U"), ", ", h("kbd", {}, "Tab"), ", ", h("kbd", {}, "Espace"), ")."),
-    h("p", { class: "hint", id: "checklist-wait" }, "La liste s'affiche dès qu'un protocole est choisi."));
+    h("p", { class: "hint", id: "checklist-wait" }, "Un seul de ces signes = urgence vitale. Les cases se cochent dès qu'un protocole est choisi."));
   const items = h("div", {});
   box.append(items);
+  // Shown from the first second of the call; ticking records the answer in the triage session.
+  api.get("/triage/global").then((g) => {
+    if (items.childElementCount) return;
+    mount(items, g.questions.map((c) => h("label", { for: `gf-${c.finding}` },
+      h("input", { type: "checkbox", id: `gf-${c.finding}`, disabled: true }), c.question)));
+  }).catch(() => { /* the list appears with the first triage session */ });
   on("triage", (s) => {
     box.querySelector("#checklist-wait")?.remove();
     const yes = new Set(s.answers.filter((a) => a.answer !== "no").map((a) => a.finding));
