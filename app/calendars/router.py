@@ -10,29 +10,17 @@ from sqlmodel import Session, select
 
 from app.audit import service as audit
 from app.auth.actor import Actor
-from app.auth.deps import CanReadPractices, CanWritePractices, ensure_practice
+from app.auth.deps import CanReadPractices, CanWritePractices
 from app.calendars import service
 from app.calendars.models import AgendaSource, BusyInterval
 from app.calendars.schemas import AgendaSourceIn, AgendaStatusPublic, SyncQueued
 from app.core.clock import utcnow
 from app.core.db import SessionDep
 from app.core.errors import Conflict
+from app.practices import service as practices
 from app.practices.models import Practitioner
 
 router = APIRouter(prefix="/api/v1", tags=["agendas"])
-
-
-def _practitioner(session: Session, actor: Actor, practitioner_id: uuid.UUID) -> Practitioner:
-    row = session.get(Practitioner, practitioner_id)
-    ensure_practice(
-        session,
-        actor,
-        row.practice_id if row else None,
-        resource_type="practitioner",
-        resource_id=practitioner_id,
-    )
-    assert row is not None
-    return row
 
 
 def _audit(session: Session, actor: Actor, action: str, practitioner: Practitioner) -> None:
@@ -63,7 +51,7 @@ def read_agenda(
     practitioner_id: uuid.UUID, actor: CanReadPractices, session: SessionDep
 ) -> AgendaStatusPublic:
     """The practitioner's agenda source and how fresh its busy time is (no secret is returned)."""
-    practitioner = _practitioner(session, actor, practitioner_id)
+    practitioner = practices.get_practitioner(session, actor, practitioner_id)
     _audit(session, actor, "agenda.read", practitioner)
     return _public(session, practitioner, service.source_of(session, practitioner.id))
 
@@ -73,7 +61,7 @@ def set_agenda(
     practitioner_id: uuid.UUID, body: AgendaSourceIn, actor: CanWritePractices, session: SessionDep
 ) -> AgendaStatusPublic:
     """Set where the practitioner's agenda lives; remote sources are synced by the worker right away."""
-    practitioner = _practitioner(session, actor, practitioner_id)
+    practitioner = practices.get_practitioner(session, actor, practitioner_id)
     source = service.set_source(
         session, practitioner, body.kind, url=body.url, username=body.username, password=body.password,
         tentative_busy=body.tentative_busy, sync_interval_minutes=body.sync_interval_minutes,
@@ -87,7 +75,7 @@ def set_agenda(
 @router.post("/practitioners/{practitioner_id}/agenda/sync", response_model=SyncQueued, status_code=202)
 def sync_agenda(practitioner_id: uuid.UUID, actor: CanWritePractices, session: SessionDep) -> SyncQueued:
     """Queue a sync now (the answer does not wait for the remote calendar)."""
-    practitioner = _practitioner(session, actor, practitioner_id)
+    practitioner = practices.get_practitioner(session, actor, practitioner_id)
     source = service.source_of(session, practitioner.id)
     if source is None or source.kind == "internal":
         raise Conflict("This practitioner's agenda is internal: there is nothing to synchronise.")
