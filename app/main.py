@@ -71,12 +71,21 @@ def create_app() -> FastAPI:
     def health() -> Health:
         return Health(status="ok")
 
-    for router in (auth_router, practices_router, audit_router, patients_router, triage_router):
-        app.include_router(router)
-    app.include_router(calendars_router)
-    for router in (calls_router, calls_admin_router, calls_ack_router):  # app/calls
-        app.include_router(router)
-    for router in (scheduling_router, admin_router, feeds_router):
+    routers = (
+        auth_router,
+        practices_router,
+        audit_router,
+        patients_router,
+        triage_router,
+        calendars_router,
+        calls_router,
+        calls_admin_router,
+        calls_ack_router,
+        scheduling_router,
+        admin_router,
+        feeds_router,
+    )
+    for router in routers:
         app.include_router(router)
     if (WEB_DIR / "index.html").exists():
         app.mount("/console", StaticFiles(directory=WEB_DIR, html=True), name="console")
