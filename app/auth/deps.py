@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Request
-from sqlmodel import Session
+from sqlmodel import Session, SQLModel
 
 from app.audit import service as audit
 from app.auth import secrets as sec
@@ -100,3 +100,26 @@ def ensure_practice(
         outcome="denied",
     )
     raise NotFound(f"{resource_type.replace('_', ' ').capitalize()} not found.")
+
+
+Owned = TypeVar("Owned", bound=SQLModel)
+
+
+def get_owned(
+    session: Session,
+    actor: Actor,
+    model: type[Owned],
+    object_id: uuid.UUID,
+    *,
+    resource_type: str,
+    in_practice: uuid.UUID | None = None,
+) -> Owned:
+    """The row with this id if the actor may touch its practice — and, given `in_practice`, it is that
+    practice's (a linked object); otherwise 404 exactly like a missing id."""
+    row = session.get(model, object_id)
+    owner = getattr(row, "practice_id", None) if row is not None else None
+    ensure_practice(session, actor, owner, resource_type=resource_type, resource_id=object_id)
+    if in_practice is not None and owner != in_practice:
+        raise NotFound(f"{resource_type.replace('_', ' ').capitalize()} not found.")
+    assert row is not None
+    return row

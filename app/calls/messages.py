@@ -15,7 +15,7 @@ from sqlmodel import Session, col, func, select
 
 from app.audit import service as audit
 from app.auth.actor import Actor
-from app.auth.deps import ensure_practice
+from app.auth.deps import get_owned
 from app.calls import escalation, notify, targets, webhooks
 from app.calls import service as calls
 from app.calls.models import DeliveryAttempt, PractitionerMessage
@@ -152,11 +152,7 @@ def _ids(msg: PractitionerMessage) -> dict[str, Any]:
 
 
 def get(session: Session, actor: Actor, message_id: uuid.UUID) -> PractitionerMessage:
-    msg = session.get(PractitionerMessage, message_id)
-    ensure_practice(
-        session, actor, msg.practice_id if msg else None, resource_type=RESOURCE, resource_id=message_id
-    )
-    assert msg is not None
+    msg = get_owned(session, actor, PractitionerMessage, message_id, resource_type=RESOURCE)
     return msg
 
 

@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 
 from app.audit import service as audit
 from app.auth.actor import Actor
-from app.auth.deps import ensure_practice
+from app.auth.deps import get_owned
 from app.calls import targets, webhooks
 from app.calls.models import Call, CallLink
 from app.calls.schemas import CallAnswer, CallClose, CallLinkIn, CallOpen
@@ -121,11 +121,7 @@ def candidates(session: Session, actor: Actor, call: Call) -> list[uuid.UUID]:
 
 
 def get_call(session: Session, actor: Actor, call_id: uuid.UUID) -> Call:
-    call = session.get(Call, call_id)
-    ensure_practice(
-        session, actor, call.practice_id if call else None, resource_type=RESOURCE, resource_id=call_id
-    )
-    assert call is not None
+    call = get_owned(session, actor, Call, call_id, resource_type=RESOURCE)
     return call
 
 

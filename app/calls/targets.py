@@ -7,9 +7,8 @@ import uuid
 from sqlmodel import Session, SQLModel
 
 from app.auth.actor import Actor
-from app.auth.deps import ensure_practice
+from app.auth.deps import get_owned
 from app.calls.models import PractitionerMessage
-from app.core.errors import NotFound
 from app.patients.models import Patient
 from app.scheduling.models import Appointment
 from app.triage.models import TriageSession
@@ -24,13 +23,7 @@ MODELS: dict[str, type[SQLModel]] = {
 
 def get(session: Session, actor: Actor, practice_id: uuid.UUID, kind: str, target_id: uuid.UUID) -> SQLModel:
     """The object if it exists, the actor sees its practice and it is the given practice's; else 404."""
-    row = session.get(MODELS[kind], target_id)
-    owner = getattr(row, "practice_id", None) if row is not None else None
-    ensure_practice(session, actor, owner, resource_type=kind, resource_id=target_id)
-    if owner != practice_id:
-        raise NotFound(f"{kind.replace('_', ' ').capitalize()} not found.")
-    assert row is not None
-    return row
+    return get_owned(session, actor, MODELS[kind], target_id, resource_type=kind, in_practice=practice_id)
 
 
 def check(session: Session, actor: Actor, practice_id: uuid.UUID, kind: str, target_id: uuid.UUID) -> None:

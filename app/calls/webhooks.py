@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 
 from app.audit import service as audit
 from app.auth.actor import Actor
-from app.auth.deps import ensure_practice
+from app.auth.deps import get_owned
 from app.calls.webhook_models import (
     EVENT_TYPES,
     WebhookAttempt,
@@ -98,11 +98,7 @@ def _event(session: Session, actor: Actor, action: str, practice_id: uuid.UUID, 
 
 
 def get_subscription(session: Session, actor: Actor, subscription_id: uuid.UUID) -> WebhookSubscription:
-    sub = session.get(WebhookSubscription, subscription_id)
-    ensure_practice(
-        session, actor, sub.practice_id if sub else None, resource_type="webhook", resource_id=subscription_id
-    )
-    assert sub is not None
+    sub = get_owned(session, actor, WebhookSubscription, subscription_id, resource_type="webhook")
     return sub
 
 
@@ -139,15 +135,7 @@ def deliveries(
 
 
 def get_delivery(session: Session, actor: Actor, delivery_id: uuid.UUID) -> WebhookDelivery:
-    row = session.get(WebhookDelivery, delivery_id)
-    ensure_practice(
-        session,
-        actor,
-        row.practice_id if row else None,
-        resource_type="webhook_delivery",
-        resource_id=delivery_id,
-    )
-    assert row is not None
+    row = get_owned(session, actor, WebhookDelivery, delivery_id, resource_type="webhook_delivery")
     return row
 
 

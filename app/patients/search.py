@@ -22,7 +22,8 @@ from app.crypto.normalise import fold_surname, normalise_birth_date, normalise_p
 from app.patients import records, repository
 from app.patients.models import Patient
 from app.patients.schemas import PatientSearch
-from app.patients.service import Opened, audit_event, open_or_flag, practice_for
+from app.patients.service import Opened, audit_event, open_or_flag
+from app.practices import service as practices
 
 CANDIDATE_LIMIT = 500  # index hits examined per search (true matches + truncation false positives)
 
@@ -73,7 +74,7 @@ def search(
     session: Session, actor: Actor, practice_id: uuid.UUID, body: PatientSearch
 ) -> tuple[list[Opened], bool]:
     """Exact search through the most selective blind index, candidates confirmed by decryption."""
-    practice = practice_for(session, actor, practice_id)
+    practice = practices.get_practice(session, actor, practice_id)
     phone, surname, born = _search_terms(body, practice.phone_region)
     ring = keys.keyring_for(session, practice.id)
     if phone is not None:

@@ -28,6 +28,7 @@ from app.patients import records, repository
 from app.patients.exceptions import PatientErased, RecordIntegrityError
 from app.patients.models import TABLE, Patient
 from app.patients.schemas import PatientCreate, PatientUpdate
+from app.practices import service as practices
 from app.practices.models import Practice
 
 log = logging.getLogger("permanence.patients")
@@ -69,15 +70,6 @@ def audit_event(
         resource_id=patient.id,
         outcome=outcome,
     )
-
-
-def practice_for(session: Session, actor: Actor, practice_id: uuid.UUID) -> Practice:
-    practice = session.get(Practice, practice_id)
-    ensure_practice(
-        session, actor, practice.id if practice else None, resource_type="practice", resource_id=practice_id
-    )
-    assert practice is not None
-    return practice
 
 
 def _cipher(ring: PracticeKeyring, patient: Patient) -> RowCipher:
@@ -159,7 +151,7 @@ def create(
     idempotency_key: str | None = None,
 ) -> tuple[Patient, records.PatientData, bool]:
     """Create a record; with an Idempotency-Key, a replay returns the first record (third value True)."""
-    practice = practice_for(session, actor, practice_id)
+    practice = practices.get_practice(session, actor, practice_id)
     data = records.normalise(body.model_dump(), practice.phone_region)
     ring = keys.keyring_for(session, practice.id)
     key = fingerprint = None

@@ -10,7 +10,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from app.auth.actor import Actor
-from app.auth.deps import ensure_practice
+from app.auth.deps import ensure_practice, get_owned
 from app.auth.models import UserPractice
 from app.core.errors import Conflict, NotFound, PreconditionFailed
 from app.practices.models import (
@@ -152,15 +152,7 @@ def publish_sheet(
 
 
 def get_practitioner(session: Session, actor: Actor, practitioner_id: uuid.UUID) -> Practitioner:
-    row = session.get(Practitioner, practitioner_id)
-    ensure_practice(
-        session,
-        actor,
-        row.practice_id if row else None,
-        resource_type="practitioner",
-        resource_id=practitioner_id,
-    )
-    assert row is not None
+    row = get_owned(session, actor, Practitioner, practitioner_id, resource_type="practitioner")
     return row
 
 
@@ -191,11 +183,7 @@ def update_practitioner(session: Session, row: Practitioner, body: PractitionerU
 
 
 def get_motif(session: Session, actor: Actor, motif_id: uuid.UUID) -> Motif:
-    row = session.get(Motif, motif_id)
-    ensure_practice(
-        session, actor, row.practice_id if row else None, resource_type="motif", resource_id=motif_id
-    )
-    assert row is not None
+    row = get_owned(session, actor, Motif, motif_id, resource_type="motif")
     return row
 
 

@@ -14,10 +14,9 @@ from sqlmodel import Session, SQLModel, col, select
 
 from app.audit import service as audit
 from app.auth.actor import Actor
-from app.auth.deps import ensure_practice
+from app.auth.deps import get_owned
 from app.calls.models import Call
 from app.core.clock import utcnow
-from app.core.errors import NotFound
 from app.patients.models import Patient
 from app.practices import service as practices
 from app.practices.models import Practice
@@ -131,23 +130,11 @@ def _check_links(session: Session, actor: Actor, practice_id: uuid.UUID, body: A
     for model, linked_id, kind in links:
         if linked_id is None:
             continue
-        row = session.get(model, linked_id)
-        owner = getattr(row, "practice_id", None)
-        ensure_practice(session, actor, owner, resource_type=kind, resource_id=linked_id)
-        if owner != practice_id:
-            raise NotFound(f"{kind.replace('_', ' ').capitalize()} not found.")
+        get_owned(session, actor, model, linked_id, resource_type=kind, in_practice=practice_id)
 
 
 def get(session: Session, actor: Actor, appointment_id: uuid.UUID, *, audited: bool = True) -> Appointment:
-    row = session.get(Appointment, appointment_id)
-    ensure_practice(
-        session,
-        actor,
-        row.practice_id if row else None,
-        resource_type="appointment",
-        resource_id=appointment_id,
-    )
-    assert row is not None
+    row = get_owned(session, actor, Appointment, appointment_id, resource_type="appointment")
     if audited:
         audit.record(
             session,

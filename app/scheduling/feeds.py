@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 
 from app.audit import service as audit
 from app.auth.actor import Actor
-from app.auth.deps import ensure_practice
+from app.auth.deps import get_owned
 from app.calendars.ical_write import CalendarEvent, render_feed
 from app.core.clock import utcnow
 from app.core.config import get_settings
@@ -97,11 +97,7 @@ def list_tokens(session: Session, actor: Actor, practitioner_id: uuid.UUID) -> l
 
 
 def revoke_token(session: Session, actor: Actor, token_id: uuid.UUID) -> FeedTokenOut:
-    row = session.get(FeedToken, token_id)
-    ensure_practice(
-        session, actor, row.practice_id if row else None, resource_type="feed_token", resource_id=token_id
-    )
-    assert row is not None
+    row = get_owned(session, actor, FeedToken, token_id, resource_type="feed_token")
     row.revoked_at = row.revoked_at or utcnow()
     session.flush()
     audit.record(

@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 
 from app.audit import service as audit
 from app.auth.actor import Actor
-from app.auth.deps import ensure_practice
+from app.auth.deps import get_owned
 from app.core.clock import utcnow
 from app.core.config import get_settings
 from app.practices.models import Practice
@@ -73,11 +73,7 @@ def hold_out(hold: Hold, practice: Practice) -> HoldOut:
 
 
 def get_hold(session: Session, actor: Actor, hold_id: uuid.UUID) -> Hold:
-    hold = session.get(Hold, hold_id)
-    ensure_practice(
-        session, actor, hold.practice_id if hold else None, resource_type="hold", resource_id=hold_id
-    )
-    assert hold is not None
+    hold = get_owned(session, actor, Hold, hold_id, resource_type="hold")
     return hold
 
 

@@ -8,7 +8,7 @@ from sqlmodel import Session, col, delete, select
 
 from app.audit import service as audit
 from app.auth.actor import Actor
-from app.auth.deps import ensure_practice
+from app.auth.deps import get_owned
 from app.core.errors import Invalid, NotFound
 from app.practices import service as practices
 from app.practices.models import Practice
@@ -172,15 +172,7 @@ def list_exceptions(session: Session, actor: Actor, practice_id: uuid.UUID) -> l
 
 
 def delete_exception(session: Session, actor: Actor, exception_id: uuid.UUID) -> None:
-    row = session.get(OpeningException, exception_id)
-    ensure_practice(
-        session,
-        actor,
-        row.practice_id if row else None,
-        resource_type="opening_exception",
-        resource_id=exception_id,
-    )
-    assert row is not None
+    row = get_owned(session, actor, OpeningException, exception_id, resource_type="opening_exception")
     session.delete(row)
     session.flush()
     audit.record(

@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 
 from app.audit import service as audit
 from app.auth.actor import Actor
-from app.auth.deps import ensure_practice
+from app.auth.deps import ensure_practice, get_owned
 from app.core.clock import utcnow
 from app.core.errors import Conflict, Invalid
 from app.crypto import service as keys
@@ -143,11 +143,7 @@ def create_session(
 
 
 def _load(session: Session, actor: Actor, session_id: uuid.UUID) -> TriageSession:
-    row = session.get(TriageSession, session_id)
-    ensure_practice(
-        session, actor, row.practice_id if row else None, resource_type=RESOURCE, resource_id=session_id
-    )
-    assert row is not None
+    row = get_owned(session, actor, TriageSession, session_id, resource_type=RESOURCE)
     return row
 
 
