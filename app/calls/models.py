@@ -18,21 +18,7 @@ from app.core.db import UTCDateTime
 from app.crypto.column import encrypted_column
 from app.crypto.fields import Sealed
 
-OUTCOMES = (
-    "booked",
-    "rescheduled",
-    "cancelled",
-    "message_taken",
-    "transferred",
-    "redirected_emergency",
-    "advice_given",
-    "information_only",
-    "wrong_number",
-    "abandoned",
-)
-LINK_KINDS = ("triage_session", "appointment", "patient", "message")
 PRIORITIES = ("urgent", "high", "normal", "low")  # most pressing first
-MESSAGE_STATUSES = ("new", "delivered", "acknowledged", "done")
 
 
 class Call(SQLModel, table=True):
