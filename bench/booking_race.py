@@ -32,29 +32,19 @@ os.environ.setdefault("PERMANENCE_VAR_DIR", str(VAR))
 os.environ["PERMANENCE_RUN_WORKER_IN_PROCESS"] = "false"
 
 import httpx  # noqa: E402
-import psycopg  # noqa: E402
 from sqlalchemy import Engine, text  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 
-PG_ADMIN_URL = os.environ.get("PERMANENCE_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
 PASSWORD = "bench password long enough"
 
 
 @contextmanager
 def fresh_postgres() -> Iterator[str]:
     """A new migrated PostgreSQL database, dropped afterwards."""
-    from app.cli import migrate_database
+    from tests.dbs import fresh_database
 
-    name = f"permanence_bench_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://") + "/" + name
-    try:
-        migrate_database(url)
+    with fresh_database(VAR, "postgresql") as url:
         yield url
-    finally:
-        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @dataclass

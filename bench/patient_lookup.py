@@ -221,16 +221,6 @@ def run(url: str, label: str, n: int, queries: int) -> None:
     print(f"  baseline decrypt-and-scan (3 runs): median {b50:.0f} ms  ->  ratio {b50 / p50:,.0f}x (p50)")
 
 
-def postgres_url() -> tuple[str, str] | None:
-    try:
-        with psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=2) as conn:
-            name = f"permanence_bench_{uuid.uuid4().hex[:10]}"
-            conn.execute(f'CREATE DATABASE "{name}"')
-    except psycopg.OperationalError:
-        return None
-    return PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://") + "/" + name, name
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -242,16 +232,16 @@ def main() -> None:
     if args.db in ("sqlite", "both"):
         run(f"sqlite:///{_TMP / 'bench.db'}", "SQLite", args.patients, args.queries)
     if args.db in ("postgresql", "both"):
-        created = postgres_url()
-        if created is None:
+        from tests.dbs import fresh_database
+
+        try:
+            with psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=2):
+                pass
+        except psycopg.OperationalError:
             print("\n[PostgreSQL] not reachable at 127.0.0.1:5432: skipped")
             return
-        url, name = created
-        try:
+        with fresh_database(_TMP, "postgresql") as url:
             run(url, "PostgreSQL", args.patients, args.queries)
-        finally:
-            with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 if __name__ == "__main__":
